@@ -1,0 +1,85 @@
+"""The web UI's one translation table (Chinese by default, English) and `t()` to look strings up."""
+
+from typing import Final, Literal, get_args
+
+from nicegui import app
+
+Language = Literal["zh", "en"]
+LANGUAGES: Final[tuple[Language, ...]] = get_args(Language)
+DEFAULT_LANGUAGE: Final[Language] = "zh"
+LANGUAGE_NAMES: Final[dict[Language, str]] = {"zh": "中文", "en": "English"}
+
+# Quasar's own strings (table footers, date pickers) follow the page language too.
+QUASAR_LANGUAGE: Final[dict[Language, str]] = {"zh": "zh-CN", "en": "en-US"}
+
+_LANGUAGE_KEY: Final = "lang"
+
+# key -> (zh, en). Keys are grouped by page; `{name}` placeholders are filled by t(key, name=...).
+TABLE: Final[dict[str, tuple[str, str]]] = {
+    "app.title": ("园区运营", "ParkOps"),
+    "app.language": ("语言", "Language"),
+    "app.logout": ("退出登录", "Sign out"),
+    "app.signed_in_as": ("当前用户：{name}", "Signed in as {name}"),
+    "app.error": ("出错了：{message}", "Something went wrong: {message}"),
+    "app.forbidden": ("没有权限查看此内容。", "You are not allowed to see this."),
+    "app.no_data": ("暂无数据", "No data"),
+    "login.title": ("登录", "Sign in"),
+    "login.subtitle": ("园区租赁运营平台", "Leasing operations for parks and shops"),
+    "login.username": ("用户名", "Username"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Sign in"),
+    "login.missing": ("请输入用户名和密码。", "Enter your username and password."),
+    "login.failed": ("用户名或密码错误。", "Wrong username or password."),
+    "dashboard.title": ("运营看板", "Operations dashboard"),
+    "dashboard.meters": ("实时电表读数", "Live meter readings"),
+    "dashboard.power_chart": ("有功功率 (kW)", "Active power (kW)"),
+    "dashboard.charges": ("本月电费（截至今日）", "Electricity charges, month to date"),
+    "dashboard.charges_period": ("{start} 至 {end}", "{start} to {end}"),
+    "dashboard.updated": ("更新于 {time}", "Updated {time}"),
+    "meter.code": ("电表", "Meter"),
+    "meter.unit": ("单元", "Unit"),
+    "meter.voltage": ("电压", "Voltage"),
+    "meter.current": ("电流", "Current"),
+    "meter.active_power": ("有功功率", "Active power"),
+    "meter.frequency": ("频率", "Frequency"),
+    "meter.energy_import": ("累计电量", "Energy"),
+    "meter.ts": ("读数时间", "Read at"),
+    "meter.none": ("还没有电表读数。", "No meter readings yet."),
+    "charge.lease": ("合同", "Lease"),
+    "charge.tenant": ("租户", "Tenant"),
+    "charge.unit": ("单元", "Unit"),
+    "charge.kwh": ("用电量 (kWh)", "Energy (kWh)"),
+    "charge.tariff": ("电价", "Tariff"),
+    "charge.amount": ("金额", "Amount"),
+    "charge.none": ("本月还没有电费。", "No electricity charges this month."),
+    "mobile.title": ("我的用电", "My electricity"),
+    "mobile.meter": ("电表 {code}", "Meter {code}"),
+    "mobile.charge": ("本月电费", "This month's electricity"),
+    "mobile.usage": ("用电 {kwh} kWh × {tariff}", "{kwh} kWh × {tariff}"),
+}
+
+
+def translate(key: str, language: Language, **values: object) -> str:
+    """The text of `key` in `language`, with `{placeholders}` filled from `values`."""
+    zh, en = TABLE[key]
+    text = zh if language == "zh" else en
+    return text.format(**values) if values else text
+
+
+def current_language() -> Language:
+    """The signed-in browser's language; the default outside a page (e.g. at start-up)."""
+    try:
+        chosen = app.storage.user.get(_LANGUAGE_KEY, DEFAULT_LANGUAGE)
+    except (RuntimeError, AssertionError):
+        return DEFAULT_LANGUAGE
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def set_language(language: Language) -> None:
+    """Remember the browser's language choice (kept across pages and sign-ins)."""
+    app.storage.user[_LANGUAGE_KEY] = language
+
+
+def t(key: str, **values: object) -> str:
+    """The text of `key` in the current browser's language."""
+    return translate(key, current_language(), **values)

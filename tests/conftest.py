@@ -7,6 +7,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import psycopg
@@ -39,9 +40,9 @@ def _reachable(host: str, port: int) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """URL (SQLAlchemy form) of a fresh, empty PostgreSQL database made for this test session."""
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """Create an empty PostgreSQL database for the block; yields its SQLAlchemy URL."""
     base = make_url(os.environ.get("PARKOPS_TEST_DATABASE_URL", DEFAULT_PG))
     admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
     name = f"parkops_test_{uuid.uuid4().hex[:10]}"
@@ -50,9 +51,18 @@ def postgres_url() -> Iterator[str]:
             conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.OperationalError as exc:
         need_service(f"PostgreSQL at {base.host}:{base.port} is not reachable: {exc}")
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL (SQLAlchemy form) of a fresh, empty PostgreSQL database made for this test session."""
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -7,4 +7,5 @@ from pydantic import StringConstraints
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
-"""A site, agent or device code: letters, digits, `_ . -`; never `/ + #`, so it is one topic level."""
+"""A site, agent or device code: letters, digits, `_ . -`; never `/ + #`, so it is one topic
+level."""

@@ -1,13 +1,13 @@
 """MQTT contract v1: the payloads edge agents and the cloud exchange (see DESIGN.md)."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from protocols.codes import Code
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 MAX_RECORDS_PER_BATCH = 10_000
 
 

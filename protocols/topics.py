@@ -1,4 +1,5 @@
-"""Topic builders and parser for the MQTT contract v1: `parkops/v1/{site}/{agent}/{up|down}/{name}`."""
+"""Topic builders and parser for the MQTT contract v1:
+`parkops/v1/{site}/{agent}/{up|down}/{name}`."""
 
 import re
 from dataclasses import dataclass

@@ -1,0 +1,79 @@
+"""`parkops edge`: check a site config, or run the agent from it until Ctrl-C / SIGTERM."""
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from edge.agent import run_agent
+from edge.config import SiteConfigError, load_site_config
+from protocols.site_config import SiteConfig
+
+app = typer.Typer(help="The edge agent: polls meters, buffers, forwards to the cloud.")
+
+ConfigFile = Annotated[Path, typer.Argument(help="site config YAML", dir_okay=False)]
+
+
+@app.command()
+def check(config: ConfigFile) -> None:
+    """Validate a site config and summarise it; exit code 1 and every error if it is wrong."""
+    site = _load_or_exit(config)
+    typer.echo(describe(site))
+
+
+@app.command()
+def run(
+    config: Annotated[Path, typer.Option("--config", help="site config YAML", dir_okay=False)],
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run the agent until Ctrl-C or SIGTERM."""
+    site = _load_or_exit(config)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # pymodbus logs every failed connect; our bus worker already says it once per device.
+    logging.getLogger("pymodbus").setLevel(logging.ERROR if not verbose else logging.DEBUG)
+    asyncio.run(_run_until_signal(site))
+
+
+def describe(site: SiteConfig) -> str:
+    """A readable summary of what the agent will do."""
+    lines = [
+        f"site {site.site}, agent {site.agent}" + (f" ({site.name})" if site.name else ""),
+        f"broker {site.mqtt.url} (MQTT {site.mqtt.protocol}), outbox {site.outbox.path}",
+        f"config hash {site.config_hash()}",
+    ]
+    for bus in site.buses:
+        where = f"{bus.host}:{bus.port}"
+        lines.append(f"bus {bus.code}: {bus.kind} {where}, timeout {bus.timeout_s:g} s")
+        for device in bus.devices:
+            billing = ", billing" if device.billing else ""
+            lines.append(
+                f"  {device.code}: {device.profile} unit {device.unit_id},"
+                f" every {device.poll_interval_s:g} s{billing}"
+            )
+    return "\n".join(lines)
+
+
+def _load_or_exit(path: Path) -> SiteConfig:
+    try:
+        return load_site_config(path)
+    except SiteConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+
+
+async def _run_until_signal(site: SiteConfig) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await run_agent(site, stop=stop)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Raw links to devices (Modbus TCP now; serial, camera and BLE later)."""

@@ -1,0 +1,181 @@
+"""MQTT uplink: announce the agent, send the outbox in batches, apply the cloud's acks, reconnect.
+
+Records leave the outbox only when an `Ack` on `down/ack` covers them; a PUBACK only means the
+broker has the batch, so on reconnect everything unacked is sent again (the cloud dedupes).
+"""
+
+import asyncio
+import logging
+import random
+import ssl
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import aiomqtt
+from pydantic import ValidationError
+
+from edge.health import LinkHealth
+from edge.outbox import Outbox
+from protocols import topics
+from protocols.messages import Ack, DataBatch, Status
+from protocols.mqtt_url import parse_broker_url
+from protocols.site_config import SiteConfig
+
+log = logging.getLogger(__name__)
+
+_PROTOCOLS = {"5": aiomqtt.ProtocolVersion.V5, "3.1.1": aiomqtt.ProtocolVersion.V311}
+IN_FLIGHT_BATCHES = 4
+"""Unacked batches allowed on the wire: a long backlog drains at the cloud's pace."""
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential reconnect delays with jitter, so a park's agents do not reconnect in step."""
+
+    first_s: float = 0.5
+    max_s: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        ceiling = min(self.max_s, self.first_s * 2 ** min(attempt, 30))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+class Uplink:
+    """The agent's link to the cloud through its site's broker."""
+
+    def __init__(self, *, config: SiteConfig, outbox: Outbox, backoff: Backoff = Backoff()):
+        self.config = config
+        self.outbox = outbox
+        self.backoff = backoff
+        self.broker = parse_broker_url(config.mqtt.url)
+        self.health = LinkHealth(f"broker {self.broker}", logger=log)
+        self.online = asyncio.Event()
+        """Set while connected and subscribed (for observers and tests)."""
+        self._data_topic = topics.data(config.site, config.agent)
+        self._status_topic = topics.status(config.site, config.agent)
+
+    async def run(self, *, stop: asyncio.Event) -> None:
+        """Stay connected until `stop` is set, then announce going offline and disconnect."""
+        attempt = 0
+        while not stop.is_set():
+            try:
+                await self._session(stop)
+            except aiomqtt.MqttError as exc:
+                self.health.failed(exc)
+                attempt += 1
+            else:
+                attempt = 0
+            if not stop.is_set():
+                await _wait(stop, timeout_s=self.backoff.delay(attempt))
+
+    async def _session(self, stop: asyncio.Event) -> None:
+        async with self._client() as client:
+            self.health.succeeded()
+            log.info("connected to %s as %s/%s", self.broker, self.config.site, self.config.agent)
+            self.outbox.mark_all_unsent()
+            await client.publish(self._status_topic, self._status(online=True), qos=1, retain=True)
+            downlink = topics.downlink_filter(self.config.site, self.config.agent)
+            await client.subscribe(downlink, qos=1)
+            self.online.set()
+            try:
+                await _first_of(self._receive(client), self._send(client), stop.wait())
+            finally:
+                self.online.clear()
+            # Only a requested stop gets here; a graceful disconnect would discard the will.
+            await client.publish(
+                self._status_topic, self._status(online=False), qos=1, retain=True, timeout=2
+            )
+
+    def _client(self) -> aiomqtt.Client:
+        link = self.config.mqtt
+        offline = aiomqtt.Will(self._status_topic, self._status(online=False), qos=1, retain=True)
+        return aiomqtt.Client(
+            self.broker.host,
+            self.broker.port,
+            identifier=f"parkops-{self.config.site}-{self.config.agent}",
+            protocol=_PROTOCOLS[link.protocol],
+            username=link.username,
+            password=link.password,
+            keepalive=link.keepalive_s,
+            will=offline,
+            tls_context=ssl.create_default_context() if self.broker.tls else None,
+            timeout=10,
+        )
+
+    async def _send(self, client: aiomqtt.Client) -> None:
+        settings = self.config.outbox
+        window = IN_FLIGHT_BATCHES * settings.batch_max_records
+        while True:
+            batch = []
+            if self.outbox.in_flight_count() < window:
+                batch = self.outbox.next_batch(settings.batch_max_records)
+            if batch:
+                payload = DataBatch(site=self.config.site, agent=self.config.agent, records=batch)
+                # Waits for the PUBACK: the broker has it. Still not deleted: that needs an Ack.
+                await client.publish(self._data_topic, payload.model_dump_json(), qos=1)
+                self.outbox.mark_sent(batch)
+                log.debug("sent %d records, %d unacked", len(batch), self.outbox.pending_count())
+                if len(batch) == settings.batch_max_records:
+                    continue  # a backlog: send the next batch straight away
+            await asyncio.sleep(settings.batch_interval_s)
+
+    async def _receive(self, client: aiomqtt.Client) -> None:
+        async for message in client.messages:
+            if not str(message.topic).endswith("/down/ack"):
+                log.debug("ignoring %s (not handled yet)", message.topic)
+                continue
+            payload = message.payload
+            try:
+                if not isinstance(payload, bytes | bytearray | str):
+                    raise ValueError(f"unexpected payload type {type(payload).__name__}")
+                ack = Ack.model_validate_json(payload)
+            except (ValidationError, ValueError) as exc:
+                log.warning("ignoring malformed ack on %s: %s", message.topic, exc)
+                continue
+            removed = self.outbox.ack(ack.boot, ack.seq)
+            log.debug("ack boot %d seq %d removed %d records", ack.boot, ack.seq, removed)
+
+    def _status(self, *, online: bool) -> str:
+        return Status(
+            site=self.config.site,
+            agent=self.config.agent,
+            online=online,
+            boot=self.outbox.boot,
+            versions={"parkops": _parkops_version()},
+            config_hash=self.config.config_hash(),
+            ts=datetime.now(UTC),
+        ).model_dump_json()
+
+
+def _parkops_version() -> str:
+    try:
+        return version("parkops")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+async def _wait(event: asyncio.Event, *, timeout_s: float) -> None:
+    """Wait for `event`, or `timeout_s`, whichever comes first."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            await event.wait()
+    except TimeoutError:
+        pass
+
+
+async def _first_of(*jobs: Coroutine[Any, Any, Any]) -> None:
+    """Run `jobs` until the first finishes; cancel the rest; raise what the first raised."""
+    tasks = [asyncio.create_task(job) for job in jobs]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in done:
+        failure = None if task.cancelled() else task.exception()
+        if failure is not None:
+            raise failure

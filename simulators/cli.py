@@ -1,0 +1,93 @@
+"""`parkops sim`: run simulated devices from the command line until Ctrl-C."""
+
+import asyncio
+import logging
+import signal
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from pydantic import ValidationError
+
+from protocols.site_config import SiteConfig
+from simulators.meter import SimulatedMeter, serve_meters
+from simulators.site import serve_site
+
+app = typer.Typer(help="Simulated devices speaking real protocols.", no_args_is_help=True)
+
+
+@app.command()
+def site(
+    config: Annotated[Path, typer.Option(help="site config YAML", exists=True, dir_okay=False)],
+    speed: Annotated[float, typer.Option(min=0.001, help="simulated seconds per second")] = 1.0,
+) -> None:
+    """Serve every meter of a site config on its gateway's host:port."""
+    site_config = _load(config)
+    for bus in site_config.buses:
+        units = ", ".join(str(d.unit_id) for d in bus.devices)
+        typer.echo(f"gateway {bus.code} on {bus.host}:{bus.port}: units {units}")
+    _run_until_interrupted(serve_site(site_config, speed=speed))
+
+
+@app.command()
+def meter(
+    port: Annotated[int, typer.Option(min=1, max=65535)],
+    profile: Annotated[str, typer.Option()] = "chint-ddsu666",
+    unit: Annotated[int, typer.Option(min=1, max=247, help="Modbus unit id")] = 1,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    speed: Annotated[float, typer.Option(min=0.001, help="simulated seconds per second")] = 1.0,
+    start_energy: Annotated[float, typer.Option(min=0, help="kWh on the register at start")] = 0.0,
+) -> None:
+    """Serve one meter on host:port."""
+    try:
+        simulated = SimulatedMeter(
+            unit_id=unit, profile=profile, start_energy_kwh=start_energy, speed=speed
+        )
+    except (KeyError, ValueError) as exc:
+        raise typer.BadParameter(str(exc)) from None
+    typer.echo(f"meter {profile} unit {unit} on {host}:{port}")
+    _run_until_interrupted(serve_meters(host=host, port=port, meters=[simulated]))
+
+
+def _load(path: Path) -> SiteConfig:
+    try:
+        return SiteConfig.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (yaml.YAMLError, ValidationError) as exc:
+        typer.echo(f"{path}: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _run_until_interrupted(serving: Coroutine[Any, Any, None]) -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        asyncio.run(_serve_until_signal(serving))
+    except* OSError as failures:  # e.g. a port is taken
+        for failure in failures.exceptions:
+            typer.echo(f"cannot serve: {failure}", err=True)
+        raise typer.Exit(1) from None
+
+
+async def _serve_until_signal(serving: Coroutine[Any, Any, None]) -> None:
+    """Run `serving` until SIGINT/SIGTERM, then cancel it so it shuts down cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    task = asyncio.create_task(serving, name="simulator")
+    stopping = asyncio.create_task(stop.wait(), name="simulator stop")
+    await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    for pending in (task, stopping):
+        pending.cancel()
+    results = await asyncio.gather(task, stopping, return_exceptions=True)
+    failure = results[0]
+    if isinstance(failure, BaseException) and not isinstance(failure, asyncio.CancelledError):
+        raise failure
+    typer.echo("stopped")
+
+
+if __name__ == "__main__":
+    app()

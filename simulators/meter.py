@@ -1,0 +1,171 @@
+"""Simulated electricity meters on a Modbus TCP gateway (RS-485 meters behind one IP:port).
+
+The register map comes from the device profile in `protocols`; each meter's behaviour over time
+(power follows an office day, energy only grows) is a named task beside the pymodbus server.
+This is the only simulator module that touches pymodbus.
+"""
+
+import asyncio
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from pymodbus.constants import ExcCodes
+from pymodbus.server import ModbusTcpServer
+from pymodbus.simulator import DataType, SimData, SimDevice
+
+from protocols.codecs import encode
+from protocols.profiles import ENERGY_IMPORT, DeviceProfile, get_profile
+from simulators.load_curve import OfficeLoad
+
+log = logging.getLogger(__name__)
+
+SITE_TIMEZONE = ZoneInfo("Asia/Shanghai")
+"""The simulated meters live in the org's default time zone, so office hours look right."""
+TICK_S = 0.2
+"""How often (real seconds) a meter's registers are recomputed."""
+SIMULATED_METRICS = ("voltage", "current", "active_power", "frequency", ENERGY_IMPORT)
+
+
+@dataclass(frozen=True)
+class SimulatedMeter:
+    """One meter on the simulated RS-485 line: what it is and how it starts."""
+
+    unit_id: int
+    profile: str = "chint-ddsu666"
+    start_energy_kwh: float = 0.0
+    seed: int = 0
+    speed: float = 1.0
+    """Simulated seconds per real second: 60 makes an office day pass in 24 minutes."""
+    load: OfficeLoad = field(default_factory=OfficeLoad)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.unit_id <= 247:
+            raise ValueError(f"unit id {self.unit_id} is outside 1..247")
+        if self.speed <= 0:
+            raise ValueError("speed must be positive")
+        if self.start_energy_kwh < 0:
+            raise ValueError("start energy cannot be negative")
+        unknown = {v.metric for v in get_profile(self.profile).values} - set(SIMULATED_METRICS)
+        if unknown:
+            raise ValueError(f"profile {self.profile}: cannot simulate {sorted(unknown)}")
+
+
+class LiveMeter:
+    """A meter's changing physical state and the registers it serves for it."""
+
+    def __init__(self, meter: SimulatedMeter, *, started_at: datetime) -> None:
+        self.meter = meter
+        self.profile: DeviceProfile = get_profile(meter.profile)
+        self.energy_kwh = meter.start_energy_kwh
+        self.simulated_at = started_at
+        self.values: dict[str, float] = {}
+        self._words: dict[int, int] = {}
+        self._refresh(elapsed_s=0.0)
+
+    def advance(self, real_seconds: float) -> None:
+        """Move simulated time on by `real_seconds * speed`, integrating power into energy."""
+        elapsed_s = max(0.0, real_seconds) * self.meter.speed
+        self.simulated_at += timedelta(seconds=elapsed_s)
+        self._refresh(elapsed_s=elapsed_s)
+
+    def _refresh(self, *, elapsed_s: float) -> None:
+        power_kw = self.meter.load.power_kw(self.simulated_at, seed=self.meter.seed)
+        self.energy_kwh += power_kw * elapsed_s / 3600.0
+        hour = self.simulated_at.hour + self.simulated_at.minute / 60
+        # Grid voltage is high at night and sags a little under the day's load.
+        voltage = 227.5 + 4.0 * math.cos(2 * math.pi * (hour - 3) / 24) - 0.15 * power_kw
+        voltage = min(235.0, max(220.0, voltage))
+        self.values = {
+            "voltage": voltage,
+            "current": power_kw * 1000.0 / voltage,
+            "active_power": power_kw,
+            "frequency": 50.0 + 0.03 * math.sin(self.simulated_at.timestamp() / 37.0),
+            ENERGY_IMPORT: self.energy_kwh,
+        }
+        for measured in self.profile.values:
+            raw = self.values[measured.metric] / measured.scale
+            for offset, word in enumerate(encode(raw, measured.data_type, measured.word_order)):
+                self._words[measured.address + offset] = word
+
+    def register_map(self) -> list[SimData]:
+        """The addresses this meter answers, read-only like a real meter's measurements."""
+        return [
+            SimData(
+                address=measured.address,
+                values=[self._words[measured.address + i] for i in range(measured.count)],
+                datatype=DataType.REGISTERS,
+                readonly=True,
+            )
+            for measured in self.profile.values
+        ]
+
+    async def serve_registers(
+        self,
+        function_code: int,
+        start_address: int,
+        address: int,
+        count: int,
+        registers: list[int],
+        set_values: list[int] | list[bool] | None,
+    ) -> ExcCodes | None:
+        """pymodbus action hook: put the current values in place just before they are read."""
+        for register in range(address, address + count):
+            if register in self._words:
+                registers[register - start_address] = self._words[register]
+        return None
+
+    async def run(self) -> None:
+        """Behaviour over time; runs until cancelled."""
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while True:
+            await asyncio.sleep(TICK_S)
+            now = loop.time()
+            self.advance(now - last)
+            last = now
+
+
+async def _gateway_target_failed(*_args: object) -> ExcCodes:
+    return ExcCodes.GATEWAY_NO_RESPONSE
+
+
+def _absent_units() -> SimDevice:
+    """Unit ids with no meter behind the gateway answer 0x0B, as a real TCP/RS-485 gateway does."""
+    everywhere = SimData(address=0, count=0x10000, values=0, datatype=DataType.REGISTERS)
+    return SimDevice(id=0, simdata=[everywhere], action=_gateway_target_failed)
+
+
+async def serve_meters(
+    *,
+    host: str,
+    port: int,
+    meters: list[SimulatedMeter],
+    ready: asyncio.Event | None = None,
+) -> None:
+    """Serve `meters` as unit ids of one Modbus TCP gateway until cancelled."""
+    unit_ids = [m.unit_id for m in meters]
+    if len(set(unit_ids)) != len(unit_ids):
+        raise ValueError(f"unit ids must be unique on one gateway: {unit_ids}")
+    started_at = datetime.now(SITE_TIMEZONE)
+    live = [LiveMeter(meter, started_at=started_at) for meter in meters]
+    devices = [
+        SimDevice(id=m.meter.unit_id, simdata=m.register_map(), action=m.serve_registers)
+        for m in live
+    ]
+    server = ModbusTcpServer([*devices, _absent_units()], address=(host, port))
+    try:
+        await server.serve_forever(background=True)
+    except RuntimeError as exc:  # pymodbus' way of saying the address is unusable
+        raise OSError(f"cannot listen on {host}:{port}") from exc
+    log.info("simulated gateway on %s:%d serves units %s", host, port, unit_ids)
+    try:
+        async with asyncio.TaskGroup() as behaviours:
+            for meter in live:
+                behaviours.create_task(meter.run(), name=f"meter {port}/{meter.meter.unit_id}")
+            if ready is not None:
+                ready.set()
+    finally:
+        await server.shutdown()  # type: ignore[no-untyped-call]

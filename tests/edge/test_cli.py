@@ -1,0 +1,57 @@
+import asyncio
+import re
+import signal
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from edge.cli import app
+from tests.conftest import free_tcp_port
+
+ROOT = Path(__file__).parents[2]
+DEMO = ROOT / "firmware-configs" / "demo-site.yaml"
+
+
+def test_check_summarises_a_good_config():
+    result = CliRunner().invoke(app, ["check", str(DEMO)])
+    assert result.exit_code == 0, result.output
+    assert "site demo-park, agent bldg-a" in result.output
+    assert "bus gw-a-rs485-1: modbus_tcp 127.0.0.1:15020" in result.output
+    assert "EM-A-1201: chint-ddsu666 unit 1, every 2 s, billing" in result.output
+    assert "EM-A-PUB: chint-ddsu666 unit 3, every 5 s\n" in result.output
+
+
+def test_check_lists_every_error_and_fails(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DEMO.read_text(encoding="utf-8").replace("unit_id: 2", "unit_id: 1"))
+    result = CliRunner().invoke(app, ["check", str(bad)])
+    assert result.exit_code == 1
+    assert "bad.yaml: 1 error" in result.output
+    assert re.search(r"buses\[0\] \(line \d+\): bus gw-a-rs485-1: unit id 1 is used", result.output)
+
+
+async def test_run_stops_cleanly_on_ctrl_c_even_without_a_broker(tmp_path):
+    config = tmp_path / "site.yaml"
+    config.write_text(
+        "site: park1\nagent: bldg-a\n"
+        f"mqtt: {{url: 'mqtt://127.0.0.1:{free_tcp_port()}'}}\n"
+        f"outbox: {{path: '{tmp_path / 'outbox.sqlite3'}'}}\n",
+        encoding="utf-8",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "edge.cli", "run", "--config", str(config),
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    output = b""
+    assert process.stderr is not None
+    while b"failing" not in output:  # it has started and is retrying the broker
+        line = await asyncio.wait_for(process.stderr.readline(), timeout=10)
+        assert line, output.decode()
+        output += line
+    process.send_signal(signal.SIGINT)
+    _, rest = await asyncio.wait_for(process.communicate(), timeout=10)
+    output += rest
+    assert process.returncode == 0, output.decode()
+    assert b"Traceback" not in output
+    assert b"stopped" in output

@@ -9,7 +9,7 @@ _FEN: Final = Decimal("0.01")
 
 
 def cny(amount: Decimal) -> str:
-    """`Decimal("1234.5")` -> `¥1,234.50`; never through float, so the fen shown is the fen stored."""
+    """`Decimal("1234.5")` -> `¥1,234.50`; never via float, so the fen shown is the fen stored."""
     sign = "-" if amount < 0 else ""
     return f"{sign}¥{abs(amount).quantize(_FEN):,}"
 

@@ -17,12 +17,9 @@ _LANGUAGE_KEY: Final = "lang"
 # key -> (zh, en). Keys are grouped by page; `{name}` placeholders are filled by t(key, name=...).
 TABLE: Final[dict[str, tuple[str, str]]] = {
     "app.title": ("园区运营", "ParkOps"),
-    "app.language": ("语言", "Language"),
     "app.logout": ("退出登录", "Sign out"),
     "app.signed_in_as": ("当前用户：{name}", "Signed in as {name}"),
     "app.error": ("出错了：{message}", "Something went wrong: {message}"),
-    "app.forbidden": ("没有权限查看此内容。", "You are not allowed to see this."),
-    "app.no_data": ("暂无数据", "No data"),
     "login.title": ("登录", "Sign in"),
     "login.subtitle": ("园区租赁运营平台", "Leasing operations for parks and shops"),
     "login.username": ("用户名", "Username"),
@@ -41,9 +38,9 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
     "meter.voltage": ("电压", "Voltage"),
     "meter.current": ("电流", "Current"),
     "meter.active_power": ("有功功率", "Active power"),
-    "meter.frequency": ("频率", "Frequency"),
     "meter.energy_import": ("累计电量", "Energy"),
     "meter.ts": ("读数时间", "Read at"),
+    "meter.read_at": ("读数时间：{time}", "Read at {time}"),
     "meter.none": ("还没有电表读数。", "No meter readings yet."),
     "charge.lease": ("合同", "Lease"),
     "charge.tenant": ("租户", "Tenant"),

@@ -1,4 +1,4 @@
-"""Edge outbox: durable appends and the send/ack cycle, against raw SQLite commits of the same rows."""
+"""Edge outbox: durable appends and the send/ack cycle, against raw SQLite commits."""
 
 import sqlite3
 import tempfile
@@ -11,8 +11,13 @@ from protocols.messages import ReadingRecord
 
 RECORDS = 2_000
 BATCH = 500
-VALUES = {"voltage": 229.8, "current": 12.31, "active_power": 2.83, "frequency": 50.01,
-          "energy_import": 18234.52}
+VALUES = {
+    "voltage": 229.8,
+    "current": 12.31,
+    "active_power": 2.83,
+    "frequency": 50.01,
+    "energy_import": 18234.52,
+}
 
 
 def _raw_sqlite_commits(path: Path, rows: list[tuple[int, int, str]]) -> None:

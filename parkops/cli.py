@@ -27,6 +27,10 @@ def _logging(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) 
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
+    if not verbose:
+        # The embedded broker narrates every connection and state change at INFO.
+        for chatty in ("amqtt", "transitions", "uvicorn.access"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 @app.command()

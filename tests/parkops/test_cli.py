@@ -1,0 +1,82 @@
+"""The `parkops` command as people type it: real subprocesses, real exit codes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_tcp_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def parkops(*args: str, timeout: float = 60, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "parkops.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_help_names_every_command_group() -> None:
+    result = parkops("--help")
+    assert result.returncode == 0, result.stderr
+    for group in ("demo", "cloud", "db", "edge", "sim", "bench"):
+        assert group in result.stdout
+
+
+def test_bench_list_names_the_benchmarks() -> None:
+    result = parkops("bench", "--list")
+    assert result.returncode == 0, result.stderr
+    assert "outbox" in result.stdout
+
+
+def test_bench_prints_a_result_line_last() -> None:
+    result = parkops("bench", "outbox", timeout=120)
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("RESULT ")
+    figures = json.loads(last.removeprefix("RESULT "))
+    assert figures["bench"] == "outbox"
+    assert figures["append_per_s"] > 0 and figures["raw_commit_per_s"] > 0
+
+
+def test_unknown_bench_is_an_error_naming_the_known_ones() -> None:
+    result = parkops("bench", "nope")
+    assert result.returncode != 0
+    assert "outbox" in result.stderr
+
+
+def test_demo_for_seconds_checks_the_whole_path(tmp_path: Path) -> None:
+    """`parkops demo --for N`: readings from every meter in the database, a charge computed."""
+    result = parkops(
+        "demo",
+        "--for",
+        "12",
+        "--var-dir",
+        str(tmp_path),
+        "--port",
+        str(free_tcp_port()),
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "http://127.0.0.1:" in out and "admin" in out
+    for meter in ("EM-A-1201", "EM-A-1202", "EM-A-PUB"):
+        assert f"meter {meter}" in out
+    assert "NO READINGS" not in out
+    assert "HT-2026-0001" in out and "result: OK" in out
+    assert (tmp_path / "demo.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    "config", ["firmware-configs/demo-site.yaml", "firmware-configs/compose-site.yaml"]
+)
+def test_shipped_site_configs_pass_edge_check(config: str) -> None:
+    result = parkops("edge", "check", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "EM-A-1201" in result.stdout

@@ -1,0 +1,1 @@
+"""Charges to tenants: for now, electricity from cumulative meter registers."""

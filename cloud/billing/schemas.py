@@ -1,0 +1,42 @@
+"""What a charge looks like to finance, the tenant and the API."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+OpeningSource = Literal["at_or_before_start", "first_in_period"]
+
+
+class ElectricityCharge(BaseModel):
+    """Electricity of one lease over org-local dates [period_start, period_end], both included.
+
+    kWh is the difference of the cumulative register (`energy_import`) between the opening and
+    closing readings, times the CT ratio. The closing reading of one period is the opening
+    reading of the next, so consecutive periods add up to the whole.
+    """
+
+    lease_code: str
+    tenant_name: str
+    unit_code: str
+    meter_code: str
+    period_start: date = Field(description="clamped to the lease's start date")
+    period_end: date = Field(description="clamped to the lease's end date")
+    opening_ts: datetime
+    opening_kwh: Decimal = Field(description="register value at opening_ts")
+    opening_source: OpeningSource = Field(
+        description="at_or_before_start: the last reading at or before the period start; "
+        "first_in_period: the meter has no earlier reading, so the period's first one"
+    )
+    closing_ts: datetime
+    closing_kwh: Decimal = Field(description="register value at closing_ts")
+    ct_ratio: Decimal
+    kwh: Decimal = Field(description="(closing - opening) x CT ratio, to 0.01 kWh")
+    tariff: Decimal = Field(description="CNY per kWh")
+    amount: Decimal = Field(description="kwh x tariff, to the fen, half up")
+    currency: Literal["CNY"] = "CNY"
+    partial: bool = Field(
+        description="the readings do not span the whole period (no reading at or before its "
+        "start, or none yet at or after its end): the amount may still grow"
+    )

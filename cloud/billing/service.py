@@ -1,0 +1,148 @@
+"""Electricity charges from cumulative meter registers — a difference, never a sum of deltas."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cloud.billing.schemas import ElectricityCharge, OpeningSource
+from cloud.energy import service as energy_service
+from cloud.energy.models import Meter
+from cloud.errors import Invalid, NotFound
+from cloud.identity import service as identity_service
+from cloud.identity.actor import Actor
+from cloud.leasing import service as leasing_service
+from cloud.leasing.models import Lease
+from protocols.profiles import ENERGY_IMPORT
+
+KWH = Decimal("0.01")
+FEN = Decimal("0.01")
+
+
+class NoBillingMeter(Invalid):
+    """The lease's unit has no meter marked for billing."""
+
+
+class NoReadings(NotFound):
+    """The billing meter has no energy register reading for the period."""
+
+
+def electricity_charge(
+    *, session: Session, actor: Actor, lease_code: str, period_start: date, period_end: date
+) -> ElectricityCharge:
+    """The electricity charge of a visible lease over org-local dates, both ends included."""
+    if period_end < period_start:
+        raise Invalid("period_end is before period_start", field="period_end")
+    lease = leasing_service.get_lease(session=session, actor=actor, code=lease_code)
+    start, end = max(period_start, lease.start_date), min(period_end, lease.end_date)
+    if end < start:
+        raise Invalid(
+            f"lease {lease.code} runs {lease.start_date}..{lease.end_date}, "
+            f"outside {period_start}..{period_end}",
+            field="period_start",
+        )
+    meter = _billing_meter(session=session, lease=lease)
+    zone = ZoneInfo(identity_service.get_org(session=session, actor=actor).timezone)
+    start_at, end_at = _midnight(start, zone), _midnight(end + timedelta(days=1), zone)
+
+    opening = energy_service.last_reading(
+        session=session, device_id=meter.id, metric=ENERGY_IMPORT, at=start_at
+    )
+    source: OpeningSource = "at_or_before_start"
+    if opening is None:
+        source = "first_in_period"
+        opening = energy_service.first_reading(
+            session=session, device_id=meter.id, metric=ENERGY_IMPORT, start=start_at, before=end_at
+        )
+    if opening is None:
+        raise NoReadings(f"meter {meter.code} has no {ENERGY_IMPORT} reading up to {end}")
+    # At or before the end: a reading exactly at the boundary closes this period and opens the
+    # next, so consecutive periods telescope to the whole register difference.
+    closing = energy_service.last_reading(
+        session=session, device_id=meter.id, metric=ENERGY_IMPORT, at=end_at
+    )
+    assert closing is not None  # opening itself is at or before end_at
+    later = energy_service.first_reading(
+        session=session, device_id=meter.id, metric=ENERGY_IMPORT, start=end_at
+    )
+
+    opening_kwh, closing_kwh = _decimal(opening.value), _decimal(closing.value)
+    if closing_kwh < opening_kwh:
+        raise Invalid(
+            f"the register of meter {meter.code} went down from {opening_kwh} to {closing_kwh} "
+            f"kWh between {opening.ts.isoformat()} and {closing.ts.isoformat()}: meter replaced "
+            "or rolled over, which needs a manual reading"
+        )
+    kwh = ((closing_kwh - opening_kwh) * meter.ct_ratio).quantize(KWH, ROUND_HALF_UP)
+    return ElectricityCharge(
+        lease_code=lease.code,
+        tenant_name=lease.tenant.name,
+        unit_code=lease.unit.code,
+        meter_code=meter.code,
+        period_start=start,
+        period_end=end,
+        opening_ts=opening.ts,
+        opening_kwh=opening_kwh,
+        opening_source=source,
+        closing_ts=closing.ts,
+        closing_kwh=closing_kwh,
+        ct_ratio=meter.ct_ratio,
+        kwh=kwh,
+        tariff=lease.electricity_tariff,
+        amount=(kwh * lease.electricity_tariff).quantize(FEN, ROUND_HALF_UP),
+        partial=source == "first_in_period" or later is None,
+    )
+
+
+def current_electricity_charges(
+    *, session: Session, actor: Actor, today: date
+) -> list[ElectricityCharge]:
+    """Month-to-date charges of the visible leases running this month that have readings."""
+    month_start = today.replace(day=1)
+    charges = []
+    for lease in leasing_service.list_leases(session=session, actor=actor):
+        if lease.end_date < month_start or lease.start_date > today:
+            continue
+        try:
+            charges.append(
+                electricity_charge(
+                    session=session,
+                    actor=actor,
+                    lease_code=lease.code,
+                    period_start=month_start,
+                    period_end=today,
+                )
+            )
+        except (NoBillingMeter, NoReadings):
+            continue
+    return charges
+
+
+def _billing_meter(*, session: Session, lease: Lease) -> Meter:
+    meters = list(
+        session.scalars(
+            select(Meter).where(
+                Meter.org_id == lease.org_id, Meter.unit_id == lease.unit_id, Meter.billing
+            )
+        )
+    )
+    if not meters:
+        raise NoBillingMeter(f"unit {lease.unit.code} of lease {lease.code} has no billing meter")
+    if len(meters) > 1:
+        codes = ", ".join(sorted(m.code for m in meters))
+        raise Invalid(
+            f"unit {lease.unit.code} has {len(meters)} billing meters ({codes}); "
+            "one per unit is supported for now"
+        )
+    return meters[0]
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), zone).astimezone(UTC)
+
+
+def _decimal(value: float) -> Decimal:
+    """The shortest decimal that round-trips the float, i.e. what the meter showed."""
+    return Decimal(repr(value))

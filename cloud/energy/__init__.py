@@ -1,0 +1,1 @@
+"""Meters and their readings: what the edge measured, and who may see it."""

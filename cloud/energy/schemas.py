@@ -1,0 +1,43 @@
+"""What the energy API shows."""
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from cloud.energy.models import Meter
+
+
+class MeterRead(BaseModel):
+    code: str
+    profile: str
+    unit_code: str | None
+    billing: bool
+    ct_ratio: float
+
+    @classmethod
+    def of(cls, meter: Meter) -> "MeterRead":
+        return cls(
+            code=meter.code,
+            profile=meter.profile,
+            unit_code=meter.unit.code if meter.unit else None,
+            billing=meter.billing,
+            ct_ratio=float(meter.ct_ratio),
+        )
+
+
+class ReadingRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    metric: str
+    ts: AwareDatetime
+    value: float
+
+
+class MeterSnapshot(BaseModel):
+    """The latest value of every metric of one meter; `last_ts` is the newest of them."""
+
+    meter_code: str
+    unit_code: str | None
+    profile: str
+    last_ts: datetime | None = Field(description="None when the meter has reported nothing yet")
+    values: dict[str, float]

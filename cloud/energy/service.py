@@ -1,0 +1,134 @@
+"""Meters and readings, scoped to the actor: staff see their org's, a tenant its units' meters."""
+
+from datetime import datetime
+
+from sqlalchemy import Select, select, union_all
+from sqlalchemy.orm import Session
+
+from cloud.energy.models import Meter, Reading
+from cloud.energy.schemas import MeterSnapshot
+from cloud.errors import Invalid, NotFound
+from cloud.identity.actor import Actor
+from cloud.leasing import service as leasing_service
+from protocols.profiles import PROFILES, MeasuredValue
+
+MAX_READINGS = 50_000
+_UNION_CHUNK = 400  # SQLite allows 500 terms in one compound SELECT
+
+
+def visible_meters(actor: Actor) -> Select[Meter]:
+    """The meters the actor may see, as a statement other domains can narrow further."""
+    stmt = select(Meter).where(Meter.org_id == actor.org_id)
+    if actor.is_tenant:
+        stmt = stmt.where(Meter.unit_id.in_(leasing_service.visible_unit_ids(actor)))
+    return stmt
+
+
+def list_meters(*, session: Session, actor: Actor) -> list[Meter]:
+    """Meters visible to the actor, by code."""
+    return list(session.scalars(visible_meters(actor).order_by(Meter.code)))
+
+
+def get_meter(*, session: Session, actor: Actor, code: str) -> Meter:
+    """One visible meter by code; NotFound also when it exists but is not the actor's."""
+    meter = session.scalar(visible_meters(actor).where(Meter.code == code))
+    if meter is None:
+        raise NotFound(f"meter {code} not found")
+    return meter
+
+
+def latest_readings(*, session: Session, actor: Actor) -> list[MeterSnapshot]:
+    """One snapshot per visible meter: the newest value of each metric of its profile."""
+    meters = list_meters(session=session, actor=actor)
+    pairs = [(m.id, v.metric) for m in meters for v in _profile_values(m.profile)]
+    latest: dict[int, list[tuple[str, datetime, float]]] = {m.id: [] for m in meters}
+    for device_id, metric, ts, value in _latest_values(session, pairs):
+        latest[device_id].append((metric, ts, value))
+    return [
+        MeterSnapshot(
+            meter_code=m.code,
+            unit_code=m.unit.code if m.unit else None,
+            profile=m.profile,
+            last_ts=max((ts for _, ts, _ in latest[m.id]), default=None),
+            values={metric: value for metric, _, value in sorted(latest[m.id])},
+        )
+        for m in meters
+    ]
+
+
+def _profile_values(profile: str) -> tuple[MeasuredValue, ...]:
+    return PROFILES[profile].values if profile in PROFILES else ()
+
+
+def _latest_values(
+    session: Session, pairs: list[tuple[int, str]]
+) -> list[tuple[int, str, datetime, float]]:
+    """Newest reading per (device, metric): one primary-key probe each, in few statements."""
+    rows: list[tuple[int, str, datetime, float]] = []
+    for start in range(0, len(pairs), _UNION_CHUNK):
+        probes = []
+        for device_id, metric in pairs[start : start + _UNION_CHUNK]:
+            newest = (
+                select(Reading.device_id, Reading.metric, Reading.ts, Reading.value)
+                .where(Reading.device_id == device_id, Reading.metric == metric)
+                .order_by(Reading.ts.desc())
+                .limit(1)
+                .subquery()
+            )
+            probes.append(select(newest))
+        result = session.execute(union_all(*probes) if len(probes) > 1 else probes[0])
+        rows.extend((r[0], r[1], r[2], r[3]) for r in result)
+    return rows
+
+
+def readings(
+    *,
+    session: Session,
+    actor: Actor,
+    meter_code: str,
+    start: datetime,
+    end: datetime,
+    metric: str | None = None,
+) -> list[Reading]:
+    """Readings of one visible meter with start <= ts < end, oldest first."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise Invalid("start and end need a time zone, e.g. 2026-03-01T00:00:00+08:00")
+    if end <= start:
+        raise Invalid("end must be after start", field="end")
+    meter = get_meter(session=session, actor=actor, code=meter_code)
+    stmt = select(Reading).where(
+        Reading.device_id == meter.id, Reading.ts >= start, Reading.ts < end
+    )
+    if metric is not None:
+        stmt = stmt.where(Reading.metric == metric)
+    found = list(session.scalars(stmt.order_by(Reading.ts, Reading.metric).limit(MAX_READINGS + 1)))
+    if len(found) > MAX_READINGS:
+        raise Invalid(f"more than {MAX_READINGS} readings in that range; narrow it", field="start")
+    return found
+
+
+def last_reading(*, session: Session, device_id: int, metric: str, at: datetime) -> Reading | None:
+    """The newest reading at or before `at` (no scope check: pass a meter already checked)."""
+    return session.scalar(
+        select(Reading)
+        .where(Reading.device_id == device_id, Reading.metric == metric, Reading.ts <= at)
+        .order_by(Reading.ts.desc())
+        .limit(1)
+    )
+
+
+def first_reading(
+    *,
+    session: Session,
+    device_id: int,
+    metric: str,
+    start: datetime,
+    before: datetime | None = None,
+) -> Reading | None:
+    """The oldest reading with start <= ts (< before) (no scope check: pass a checked meter)."""
+    stmt = select(Reading).where(
+        Reading.device_id == device_id, Reading.metric == metric, Reading.ts >= start
+    )
+    if before is not None:
+        stmt = stmt.where(Reading.ts < before)
+    return session.scalar(stmt.order_by(Reading.ts).limit(1))

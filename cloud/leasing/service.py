@@ -1,0 +1,44 @@
+"""Tenants and leases, scoped to the actor: staff see their org's, a tenant sees its own."""
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from cloud.errors import NotFound
+from cloud.identity.actor import Actor
+from cloud.leasing.models import Lease, Tenant
+
+
+def visible_leases(actor: Actor) -> Select[Lease]:
+    """The leases the actor may see, as a statement other domains can narrow further."""
+    stmt = select(Lease).where(Lease.org_id == actor.org_id)
+    if actor.is_tenant:
+        stmt = stmt.where(Lease.tenant_id == actor.tenant_id)
+    return stmt
+
+
+def visible_unit_ids(actor: Actor) -> Select[int]:
+    """Ids of the units a tenant actor has (had) a lease on; use only for tenant actors."""
+    return select(Lease.unit_id).where(
+        Lease.org_id == actor.org_id, Lease.tenant_id == actor.tenant_id
+    )
+
+
+def list_leases(*, session: Session, actor: Actor) -> list[Lease]:
+    """Leases visible to the actor, by code."""
+    return list(session.scalars(visible_leases(actor).order_by(Lease.code)))
+
+
+def get_lease(*, session: Session, actor: Actor, code: str) -> Lease:
+    """One visible lease by code; NotFound also when it exists but is not the actor's."""
+    lease = session.scalar(visible_leases(actor).where(Lease.code == code))
+    if lease is None:
+        raise NotFound(f"lease {code} not found")
+    return lease
+
+
+def list_tenants(*, session: Session, actor: Actor) -> list[Tenant]:
+    """Tenants of the actor's org (a tenant actor sees only itself)."""
+    stmt = select(Tenant).where(Tenant.org_id == actor.org_id)
+    if actor.is_tenant:
+        stmt = stmt.where(Tenant.id == actor.tenant_id)
+    return list(session.scalars(stmt.order_by(Tenant.code)))

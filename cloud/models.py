@@ -1,0 +1,10 @@
+"""Every table of the cloud, imported in one place so `Base.metadata` is complete."""
+
+from cloud.db.base import Base
+from cloud.energy import models as energy  # noqa: F401
+from cloud.identity import models as identity  # noqa: F401
+from cloud.ingest import models as ingest  # noqa: F401
+from cloud.leasing import models as leasing  # noqa: F401
+from cloud.properties import models as properties  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""Sites, buildings and the units (offices, shops) that are let."""

@@ -1,0 +1,30 @@
+"""Cloud configuration from `PARKOPS_*` environment variables or `.env`, read once at start."""
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "parkops-dev-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Build one with `Settings()` in an entry point and pass it down; nothing reads it at import.
+
+    `secret_key` signs login tokens. The default is for development and the demo only: in
+    production set `PARKOPS_SECRET_KEY` to a long random value (`python -c "import secrets;
+    print(secrets.token_urlsafe(48))"`), or anyone can forge a token.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PARKOPS_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///var/parkops.sqlite3"
+    mqtt_url: str = "mqtt://127.0.0.1:1883"
+    mqtt_protocol: Literal["5", "3.1.1"] = "5"
+    mqtt_username: str | None = None
+    mqtt_password: str | None = None
+    secret_key: str = Field(default=DEV_SECRET_KEY, min_length=16)
+    token_max_age_s: int = Field(default=12 * 3600, gt=0)
+    timezone: str = "Asia/Shanghai"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65_535)

@@ -1,0 +1,188 @@
+"""Electricity charges, checked against figures worked out by hand.
+
+The org is in Asia/Shanghai (UTC+8), so March 2026 runs from 2026-02-28T16:00Z (inclusive) to
+2026-03-31T16:00Z.
+"""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session
+
+from cloud.billing import service
+from cloud.billing.service import NoBillingMeter, NoReadings
+from cloud.errors import Invalid, NotFound
+from tests.cloud.factories import World, add_readings
+
+MARCH = {"period_start": date(2026, 3, 1), "period_end": date(2026, 3, 31)}
+
+
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+
+
+@pytest.fixture
+def march(session: Session, world: World) -> World:
+    # M-101 (lease HT-2026-0001, CT ratio 40, tariff 1.3000)
+    add_readings(
+        session,
+        world.meters["M-101"],
+        [
+            (utc(2026, 2, 28, 15, 59), 100.00),  # 23:59 local on Feb 28: before the period
+            (utc(2026, 2, 28, 16, 0), 100.25),  # exactly 00:00 local Mar 1: the opening
+            (utc(2026, 3, 15, 4, 0), 150.00),
+            (utc(2026, 3, 31, 15, 59, 59), 180.12),
+            (utc(2026, 3, 31, 16, 0), 180.13625),  # exactly 00:00 local Apr 1: the closing
+            (utc(2026, 4, 1, 0, 0), 190.00),  # after the period: not used, but proves coverage
+        ],
+    )
+    # M-102 (lease HT-2026-0002, CT ratio 1, tariff 1.2000): first reading only mid-period
+    add_readings(
+        session,
+        world.meters["M-102"],
+        [(utc(2026, 3, 2, 0, 0), 500.000), (utc(2026, 3, 20, 0, 0), 512.345)],
+    )
+    session.commit()
+    return world
+
+
+def test_golden_charge_with_boundary_readings_and_ct_ratio(session: Session, march: World) -> None:
+    charge = service.electricity_charge(
+        session=session, actor=march.actors["finance"], lease_code="HT-2026-0001", **MARCH
+    )
+    assert (charge.opening_ts, charge.opening_kwh) == (utc(2026, 2, 28, 16), Decimal("100.25"))
+    assert charge.opening_source == "at_or_before_start"
+    assert (charge.closing_ts, charge.closing_kwh) == (utc(2026, 3, 31, 16), Decimal("180.13625"))
+    # (180.13625 - 100.25) x 40 = 79.88625 x 40 = 3195.45 kWh
+    assert charge.kwh == Decimal("3195.45")
+    # 3195.45 x 1.3000 = 4154.085 -> half up -> 4154.09 (half even would say 4154.08)
+    assert charge.amount == Decimal("4154.09")
+    assert (charge.tariff, charge.ct_ratio, charge.currency) == (
+        Decimal("1.3000"),
+        Decimal("40.0000"),
+        "CNY",
+    )
+    assert (charge.lease_code, charge.tenant_name, charge.unit_code, charge.meter_code) == (
+        "HT-2026-0001",
+        "TA Ltd",
+        "U-101",
+        "M-101",
+    )
+    assert charge.partial is False
+
+
+def test_consecutive_periods_share_the_boundary_reading(session: Session, march: World) -> None:
+    actor = march.actors["finance"]
+    march_charge = service.electricity_charge(
+        session=session, actor=actor, lease_code="HT-2026-0001", **MARCH
+    )
+    april = service.electricity_charge(
+        session=session,
+        actor=actor,
+        lease_code="HT-2026-0001",
+        period_start=date(2026, 4, 1),
+        period_end=date(2026, 4, 30),
+    )
+    assert (april.opening_ts, april.opening_kwh) == (
+        march_charge.closing_ts,
+        march_charge.closing_kwh,
+    )
+    # (190.00 - 180.13625) x 40 = 394.55 kWh; April has no reading after it ends yet
+    assert april.kwh == Decimal("394.55") and april.partial is True
+
+
+def test_meter_without_earlier_reading_opens_with_its_first_in_the_period(
+    session: Session, march: World
+) -> None:
+    charge = service.electricity_charge(
+        session=session, actor=march.actors["finance"], lease_code="HT-2026-0002", **MARCH
+    )
+    assert charge.opening_source == "first_in_period"
+    assert charge.opening_ts == utc(2026, 3, 2)
+    # 512.345 - 500.000 = 12.345 -> half up -> 12.35 kWh; x 1.2000 = 14.82 CNY
+    assert (charge.kwh, charge.amount) == (Decimal("12.35"), Decimal("14.82"))
+    assert charge.partial is True
+
+
+def test_period_is_clamped_to_the_lease(session: Session, march: World) -> None:
+    charge = service.electricity_charge(
+        session=session,
+        actor=march.actors["finance"],
+        lease_code="HT-2026-0002",
+        period_start=date(2025, 12, 1),
+        period_end=date(2026, 3, 31),
+    )
+    assert charge.period_start == date(2026, 1, 1)
+    with pytest.raises(Invalid, match="outside"):
+        service.electricity_charge(
+            session=session,
+            actor=march.actors["finance"],
+            lease_code="HT-2026-0002",
+            period_start=date(2027, 1, 1),
+            period_end=date(2027, 1, 31),
+        )
+
+
+def test_bad_period_no_meter_no_readings(session: Session, march: World) -> None:
+    actor = march.actors["finance"]
+    with pytest.raises(Invalid) as backwards:
+        service.electricity_charge(
+            session=session,
+            actor=actor,
+            lease_code="HT-2026-0001",
+            period_start=date(2026, 3, 31),
+            period_end=date(2026, 3, 1),
+        )
+    assert backwards.value.field == "period_end"
+    with pytest.raises(NoBillingMeter, match="U-103 of lease HT-2026-0003 has no billing meter"):
+        service.electricity_charge(session=session, actor=actor, lease_code="HT-2026-0003", **MARCH)
+    with pytest.raises(NoReadings, match="M-102 has no energy_import reading"):
+        service.electricity_charge(
+            session=session,
+            actor=actor,
+            lease_code="HT-2026-0002",
+            period_start=date(2026, 2, 1),
+            period_end=date(2026, 2, 28),
+        )
+
+
+def test_a_register_going_down_is_refused(session: Session, march: World) -> None:
+    add_readings(session, march.meters["M-102"], [(utc(2026, 3, 25), 3.0)])
+    with pytest.raises(Invalid, match="went down"):
+        service.electricity_charge(
+            session=session, actor=march.actors["finance"], lease_code="HT-2026-0002", **MARCH
+        )
+
+
+def test_a_tenant_gets_its_own_charge_and_not_anothers(session: Session, march: World) -> None:
+    tenant = march.actors["tenant"]
+    own = service.electricity_charge(
+        session=session, actor=tenant, lease_code="HT-2026-0001", **MARCH
+    )
+    assert own.amount == Decimal("4154.09")
+    with pytest.raises(NotFound):
+        service.electricity_charge(
+            session=session, actor=tenant, lease_code="HT-2026-0002", **MARCH
+        )
+
+
+def test_month_to_date_charges_skip_leases_without_meter_or_readings(
+    session: Session, march: World
+) -> None:
+    charges = service.current_electricity_charges(
+        session=session, actor=march.actors["finance"], today=date(2026, 3, 20)
+    )
+    assert [(c.lease_code, c.period_start, c.period_end) for c in charges] == [
+        ("HT-2026-0001", date(2026, 3, 1), date(2026, 3, 20)),
+        ("HT-2026-0002", date(2026, 3, 1), date(2026, 3, 20)),
+    ]
+    # HT-2026-0001 closes at the last reading up to 2026-03-20T16:00Z: 150.00
+    assert charges[0].kwh == Decimal("1990.00") and charges[0].partial is False
+    assert charges[1].kwh == Decimal("12.35")
+    mine = service.current_electricity_charges(
+        session=session, actor=march.actors["tenant"], today=date(2026, 3, 20)
+    )
+    assert [c.lease_code for c in mine] == ["HT-2026-0001"]

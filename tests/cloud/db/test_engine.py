@@ -1,0 +1,20 @@
+from pathlib import Path
+
+from sqlalchemy import text
+
+from cloud.db.engine import make_engine, normalize_url
+
+
+def test_sqlite_gets_wal_and_foreign_keys_and_its_directory(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/var/nested/db.sqlite3")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert (tmp_path / "var" / "nested" / "db.sqlite3").exists()
+    engine.dispose()
+
+
+def test_postgres_urls_mean_psycopg_3() -> None:
+    assert normalize_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert normalize_url("postgres://u@h/db").drivername == "postgresql+psycopg"
+    assert normalize_url("postgresql+psycopg://u@h/db").drivername == "postgresql+psycopg"

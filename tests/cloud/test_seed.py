@@ -1,0 +1,68 @@
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cloud.billing import service as billing_service
+from cloud.energy import service as energy_service
+from cloud.identity import service as identity_service
+from cloud.identity.models import Role
+from cloud.leasing import service as leasing_service
+from cloud.models import metadata
+from cloud.seed import seed_demo
+from protocols.site_config import SiteConfig
+
+DEMO_SITE = Path(__file__).parents[2] / "firmware-configs" / "demo-site.yaml"
+
+
+def demo_site() -> SiteConfig:
+    return SiteConfig.model_validate(yaml.safe_load(DEMO_SITE.read_text(encoding="utf-8")))
+
+
+def row_counts(session: Session) -> dict[str, int]:
+    return {
+        t.name: session.scalar(select(func.count()).select_from(t)) or 0
+        for t in metadata.sorted_tables
+    }
+
+
+def test_seed_is_idempotent_and_its_logins_work(session: Session) -> None:
+    logins = seed_demo(session=session, site=demo_site(), today=date(2026, 11, 22))
+    first = row_counts(session)
+    assert seed_demo(session=session, site=demo_site(), today=date(2026, 11, 22)) == logins
+    assert row_counts(session) == first
+    assert {(login.username, login.role) for login in logins} == {
+        ("admin", Role.admin),
+        ("finance", Role.finance),
+        ("tenant", Role.tenant),
+    }
+    actors = {
+        login.username: identity_service.authenticate(
+            session=session, username=login.username, password=login.password
+        )
+        for login in logins
+    }
+    leases = leasing_service.list_leases(session=session, actor=actors["admin"])
+    assert [(lease.code, lease.unit.code, lease.electricity_tariff) for lease in leases] == [
+        ("HT-2026-0001", "A-12-1201", Decimal("1.2000")),
+        ("HT-2026-0002", "A-12-1202", Decimal("1.2000")),
+    ]
+    assert leases[0].tenant.name == "星河科技有限公司"
+    mine = leasing_service.list_leases(session=session, actor=actors["tenant"])
+    assert [lease.code for lease in mine] == ["HT-2026-0001"]
+    meters = energy_service.list_meters(session=session, actor=actors["admin"])
+    assert [(m.code, m.unit.code if m.unit else None, m.billing) for m in meters] == [
+        ("EM-A-1201", "A-12-1201", True),
+        ("EM-A-1202", "A-12-1202", True),
+        ("EM-A-PUB", None, False),
+    ]
+    # the demo has no readings yet: month-to-date charges are simply empty
+    assert (
+        billing_service.current_electricity_charges(
+            session=session, actor=actors["finance"], today=date(2026, 11, 22)
+        )
+        == []
+    )

@@ -67,9 +67,7 @@ class ModbusTcpTransport:
         """`count` registers from `address` of `unit_id`, with function code 3 or 4."""
         where = f"{self.host}:{self.port} unit {unit_id} register {address:#06x}"
         client = await self._connected()
-        read = {3: client.read_holding_registers, 4: client.read_input_registers}.get(
-            function_code
-        )
+        read = {3: client.read_holding_registers, 4: client.read_input_registers}.get(function_code)
         if read is None:
             raise ValueError(f"function code {function_code} is not a register read")
         try:

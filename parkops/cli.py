@@ -50,6 +50,14 @@ def demo(
 
 
 @app.command()
+def asyncapi() -> None:
+    """Print the MQTT contract v1 as an AsyncAPI 3.0 document (YAML), for integrators."""
+    from protocols.asyncapi import asyncapi_yaml
+
+    typer.echo(asyncapi_yaml(), nl=False)
+
+
+@app.command()
 def bench(
     name: Annotated[str | None, typer.Argument(help="Benchmark to run; all when omitted")] = None,
     list_: Annotated[bool, typer.Option("--list", help="Name the benchmarks and stop")] = False,

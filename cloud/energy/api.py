@@ -7,7 +7,7 @@ from pydantic import AwareDatetime
 
 from cloud.deps import CurrentActor, SessionDep
 from cloud.energy import service
-from cloud.energy.schemas import MeterRead, MeterSnapshot, ReadingRead
+from cloud.energy.schemas import MeterRead, MeterSnapshot, ReadingCreate, ReadingRead
 
 router = APIRouter(tags=["energy"])
 
@@ -30,6 +30,15 @@ def meter_readings(
         session=session, actor=actor, meter_code=code, start=start, end=end, metric=metric
     )
     return [ReadingRead.model_validate(r) for r in found]
+
+
+@router.post("/meters/{code}/readings", response_model=list[ReadingRead])
+def record_readings(
+    code: str, readings: list[ReadingCreate], session: SessionDep, actor: CurrentActor
+) -> list[ReadingRead]:
+    """Readings taken by hand or imported; one already stored for the same instant is kept."""
+    service.record_readings(session=session, actor=actor, meter_code=code, readings=readings)
+    return [ReadingRead.model_validate(r, from_attributes=True) for r in readings]
 
 
 @router.get("/readings/latest", response_model=list[MeterSnapshot])

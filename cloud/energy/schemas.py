@@ -41,3 +41,11 @@ class MeterSnapshot(BaseModel):
     profile: str
     last_ts: datetime | None = Field(description="None when the meter has reported nothing yet")
     values: dict[str, float]
+
+
+class ReadingCreate(BaseModel):
+    """A reading taken outside ingest: read off the meter by hand, or imported history."""
+
+    metric: str = Field(min_length=1, max_length=64, examples=["energy_import"])
+    ts: AwareDatetime
+    value: float = Field(allow_inf_nan=False)

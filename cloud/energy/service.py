@@ -1,14 +1,17 @@
 """Meters and readings, scoped to the actor: staff see their org's, a tenant its units' meters."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Select, select, union_all
 from sqlalchemy.orm import Session
 
+from cloud.db.upsert import insert_ignoring_duplicates
 from cloud.energy.models import Meter, Reading
-from cloud.energy.schemas import MeterSnapshot
+from cloud.energy.schemas import MeterSnapshot, ReadingCreate
 from cloud.errors import Invalid, NotFound
-from cloud.identity.actor import Actor
+from cloud.identity.actor import Actor, require_role
+from cloud.identity.models import Role
 from cloud.leasing import service as leasing_service
 from protocols.profiles import PROFILES, MeasuredValue
 
@@ -54,6 +57,31 @@ def latest_readings(*, session: Session, actor: Actor) -> list[MeterSnapshot]:
         )
         for m in meters
     ]
+
+
+def record_readings(
+    *, session: Session, actor: Actor, meter_code: str, readings: Sequence[ReadingCreate]
+) -> None:
+    """Store readings of one meter taken outside ingest (by hand, or imported history).
+
+    A reading already stored for the same metric and instant is kept as it was, so an import
+    can be run again.
+    """
+    require_role(actor, Role.admin, Role.engineer)
+    meter = get_meter(session=session, actor=actor, code=meter_code)
+    metrics = {v.metric for v in _profile_values(meter.profile)}
+    for row, reading in enumerate(readings, start=1):
+        if reading.metric not in metrics:
+            raise Invalid(
+                f"row {row}: meter {meter.code} ({meter.profile}) has no metric {reading.metric!r}",
+                field="metric",
+            )
+    rows = [
+        {"device_id": meter.id, "metric": r.metric, "ts": r.ts, "value": r.value} for r in readings
+    ]
+    if rows:
+        session.execute(insert_ignoring_duplicates(session, Reading), rows)
+    session.flush()
 
 
 def _profile_values(profile: str) -> tuple[MeasuredValue, ...]:

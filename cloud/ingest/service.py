@@ -7,13 +7,13 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import Insert, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from cloud.db.upsert import insert_ignoring_duplicates
 from cloud.energy.models import Meter, Reading
 from cloud.ingest.models import AgentStream, DeadLetter, DeviceEvent, EdgeAgent, IngestReceipt
 from cloud.properties.models import Site
@@ -82,7 +82,7 @@ def _ingest_data(
 
     keys = sorted({(r.boot, r.seq) for r in batch.records})
     inserted = session.execute(
-        _insert_ignoring_duplicates(session, IngestReceipt).returning(
+        insert_ignoring_duplicates(session, IngestReceipt).returning(
             IngestReceipt.boot, IngestReceipt.seq
         ),
         [{"agent_id": agent.id, "boot": boot, "seq": seq} for boot, seq in keys],
@@ -177,7 +177,7 @@ def _write_readings(
         if math.isfinite(value)  # NaN/inf is no measurement; SQLite would store it as NULL
     ]
     if rows:
-        session.execute(_insert_ignoring_duplicates(session, Reading), rows)
+        session.execute(insert_ignoring_duplicates(session, Reading), rows)
 
 
 def _write_events(
@@ -194,7 +194,7 @@ def _write_events(
 def _advance(session: Session, agent: EdgeAgent, boot: int) -> int:
     """Move the stream's acked seq over every receipt that now follows it without a gap."""
     session.execute(
-        _insert_ignoring_duplicates(session, AgentStream),
+        insert_ignoring_duplicates(session, AgentStream),
         [{"agent_id": agent.id, "boot": boot, "acked_seq": 0}],
     )
     stream = session.scalars(
@@ -219,13 +219,3 @@ def _advance(session: Session, agent: EdgeAgent, boot: int) -> int:
         acked = seq
     stream.acked_seq = acked
     return acked
-
-
-def _insert_ignoring_duplicates(session: Session, model: Any) -> Insert:
-    """INSERT … ON CONFLICT DO NOTHING in the session's dialect."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(model).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite.insert(model).on_conflict_do_nothing()
-    raise NotImplementedError(f"ingest supports PostgreSQL and SQLite, not {dialect}")

@@ -104,6 +104,13 @@ async def test_meters_and_readings(client: AsyncClient, world: World, readings: 
     ]
     hidden = await client.get("/api/v1/meters/M-102/readings", params=span, headers=tenant)
     assert hidden.status_code == 404
+    by_hand = [{"metric": "energy_import", "ts": "2026-03-20T09:30:00+08:00", "value": 112.25}]
+    denied = await client.post("/api/v1/meters/M-101/readings", json=by_hand, headers=tenant)
+    assert denied.status_code == 403
+    taken = await client.post("/api/v1/meters/M-101/readings", json=by_hand, headers=engineer)
+    assert taken.status_code == 200
+    latest = (await client.get("/api/v1/readings/latest", headers=tenant)).json()
+    assert latest[0]["values"] == {"energy_import": 112.25}
     naive = {"start": "2026-03-01T00:00:00", "end": "2026-04-01T00:00:00"}
     bad = await client.get("/api/v1/meters/M-101/readings", params=naive, headers=tenant)
     assert bad.status_code == 422

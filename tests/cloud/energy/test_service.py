@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from cloud.energy import service
-from cloud.errors import Invalid, NotFound
+from cloud.energy.schemas import ReadingCreate
+from cloud.errors import Forbidden, Invalid, NotFound
 from protocols.profiles import ENERGY_IMPORT
 from tests.cloud.factories import World, add_readings
 
@@ -79,3 +80,63 @@ def test_readings_range_must_be_ordered(session: Session, world: World) -> None:
             session=session, actor=world.actors["admin"], meter_code="M-101", start=T0, end=T0
         )
     assert error.value.field == "end"
+
+
+def _reading(minute: int, value: float, metric: str = ENERGY_IMPORT) -> ReadingCreate:
+    return ReadingCreate(metric=metric, ts=T0 + timedelta(minutes=minute), value=value)
+
+
+def test_recorded_readings_are_stored_once_and_kept_on_a_rerun(
+    session: Session, world: World
+) -> None:
+    engineer = world.actors["engineer"]
+    service.record_readings(
+        session=session, actor=engineer, meter_code="M-102", readings=[_reading(0, 10.0)]
+    )
+    service.record_readings(  # the import runs again, with a different value for minute 0
+        session=session,
+        actor=engineer,
+        meter_code="M-102",
+        readings=[_reading(0, 99.0), _reading(1, 11.5)],
+    )
+    found = service.readings(
+        session=session, actor=engineer, meter_code="M-102", start=T0, end=T0 + timedelta(hours=1)
+    )
+    assert [(r.ts, r.value) for r in found] == [(T0, 10.0), (T0 + timedelta(minutes=1), 11.5)]
+
+
+def test_recording_readings_names_the_bad_row_and_writes_nothing(
+    session: Session, world: World
+) -> None:
+    admin = world.actors["admin"]
+    with pytest.raises(Invalid, match="row 2: .*'reactive_power'"):
+        service.record_readings(
+            session=session,
+            actor=admin,
+            meter_code="M-101",
+            readings=[_reading(0, 1.0), _reading(1, 2.0, metric="reactive_power")],
+        )
+    assert service.latest_readings(session=session, actor=admin)[0].values == {}
+
+
+@pytest.mark.parametrize("role", ["finance", "tenant"])
+def test_only_admins_and_engineers_record_readings(
+    session: Session, world: World, role: str
+) -> None:
+    with pytest.raises(Forbidden):
+        service.record_readings(
+            session=session,
+            actor=world.actors[role],
+            meter_code="M-101",
+            readings=[_reading(0, 1.0)],
+        )
+
+
+def test_readings_for_an_unknown_meter_are_refused(session: Session, world: World) -> None:
+    with pytest.raises(NotFound):
+        service.record_readings(
+            session=session,
+            actor=world.actors["admin"],
+            meter_code="M-404",
+            readings=[_reading(0, 1.0)],
+        )

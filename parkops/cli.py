@@ -29,7 +29,7 @@ def _logging(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) 
     )
     if not verbose:
         # The embedded broker narrates every connection and state change at INFO.
-        for chatty in ("amqtt", "transitions", "uvicorn.access"):
+        for chatty in ("amqtt", "transitions", "uvicorn.access", "alembic"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
 
 

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import aiomqtt
 import pytest
 import yaml
 from sqlalchemy import func, select
@@ -29,6 +30,8 @@ from cloud.settings import Settings
 from edge.agent import Agent
 from parkops.broker import embedded_broker
 from parkops.demo import DEMO_SITE
+from protocols import topics
+from protocols.mqtt_url import parse_broker_url
 from protocols.site_config import SiteConfig
 from simulators.site import serve_site
 from tests.conftest import free_tcp_port, fresh_postgres_database
@@ -85,6 +88,14 @@ def _counts(sessions: sessionmaker[Session]) -> tuple[dict[str, int], int, int]:
     return per_meter, receipts, top or 0
 
 
+async def _clear_retained_status(stack: Stack, site: SiteConfig) -> None:
+    """Leave no retained status behind on a broker other tests share."""
+    broker = parse_broker_url(stack.broker_url)
+    version = aiomqtt.ProtocolVersion.V5 if stack.protocol == "5" else aiomqtt.ProtocolVersion.V311
+    async with aiomqtt.Client(broker.host, broker.port, protocol=version) as client:
+        await client.publish(topics.status(site.site, site.agent), b"", qos=1, retain=True)
+
+
 async def _meter_to_bill(stack: Stack, *, site_code: str, tmp_path: Path) -> None:
     site = site_config(stack=stack, site_code=site_code, outbox=tmp_path / "outbox.sqlite3")
     upgrade(stack.database_url)
@@ -125,6 +136,7 @@ async def _meter_to_bill(stack: Stack, *, site_code: str, tmp_path: Path) -> Non
         finally:
             stop.set()
             await asyncio.wait_for(agent_task, timeout=10)
+            await _clear_retained_status(stack, site)
 
     # Exactly once: every seq of the boot is there once, and each poll wrote its 5 metrics.
     per_meter, receipts, top = _counts(sessions)

@@ -1,0 +1,241 @@
+"""Faults in the middle of a stream: the agent killed with SIGKILL, the broker killed and
+restarted. Afterwards every (agent, boot, seq) is in the database exactly once.
+
+Real parts: PostgreSQL, a Mosquitto process of the test's own (so killing it disturbs no other
+test), the agent as a separate `parkops edge run` process, simulated meters over Modbus TCP.
+"""
+
+import asyncio
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cloud.db.engine import make_engine, make_sessionmaker
+from cloud.db.migrate import upgrade
+from cloud.energy.models import Reading
+from cloud.ingest.consumer import run_ingest
+from cloud.ingest.models import AgentStream, IngestReceipt
+from cloud.seed import seed_demo
+from cloud.settings import Settings
+from parkops.demo import DEMO_SITE
+from protocols.site_config import SiteConfig
+from simulators.site import serve_site
+from tests.conftest import free_tcp_port, fresh_postgres_database, need_service
+from tests.support import eventually, running
+
+ROOT = Path(__file__).resolve().parents[2]
+METRICS_PER_POLL = 5
+
+
+class Mosquitto:
+    """A broker process of this test's own, on a free port, that can be killed and restarted."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.process: subprocess.Popen[bytes] | None = None
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        if not os.path.exists(binary):
+            need_service("mosquitto is not installed (apt-get install mosquitto)")
+        self.binary = binary
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+@contextmanager
+def agent_process(config_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "parkops.cli", "edge", "run", "--config", str(config_path)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def outbox_pending(path: Path) -> int:
+    if not path.exists():
+        return -1
+    with sqlite3.connect(path) as db:
+        return int(db.execute("SELECT count(*) FROM records").fetchone()[0])
+
+
+def committed(sessions: sessionmaker[Session]) -> dict[int, list[int]]:
+    """Committed seqs per boot."""
+    with sessions() as session:
+        rows = session.execute(select(IngestReceipt.boot, IngestReceipt.seq)).all()
+    by_boot: dict[int, list[int]] = {}
+    for boot, seq in rows:
+        by_boot.setdefault(boot, []).append(seq)
+    return {boot: sorted(seqs) for boot, seqs in by_boot.items()}
+
+
+def assert_exactly_once(sessions: sessionmaker[Session]) -> dict[int, list[int]]:
+    by_boot = committed(sessions)
+    with sessions() as session:
+        readings = session.scalar(select(func.count()).select_from(Reading))
+        acked = dict(session.execute(select(AgentStream.boot, AgentStream.acked_seq)).all())
+    for boot, seqs in by_boot.items():
+        assert seqs == list(range(1, len(seqs) + 1)), f"boot {boot}: a seq is missing"
+        assert acked[boot] == len(seqs), f"boot {boot}: the ack is behind what is committed"
+    assert readings == METRICS_PER_POLL * sum(len(s) for s in by_boot.values())
+    return by_boot
+
+
+@asynccontextmanager
+async def cloud_and_site(
+    tmp_path: Path, broker: Mosquitto
+) -> AsyncIterator[tuple[sessionmaker[Session], Path, Path]]:
+    """PostgreSQL with the demo org, ingest on `broker`, the simulated meters; yields the
+    sessions, the agent's config file and its outbox path."""
+    raw = yaml.safe_load(DEMO_SITE.read_text(encoding="utf-8"))
+    for bus in raw["buses"]:
+        bus["port"] = free_tcp_port()
+        for device in bus["devices"]:
+            device["poll_interval_s"] = 0.2
+    outbox = tmp_path / "outbox.sqlite3"
+    raw["mqtt"] = {"url": broker.url, "protocol": "5"}
+    raw["outbox"] = {"path": str(outbox), "batch_interval_s": 0.1, "resend_after_s": 2}
+    site = SiteConfig.model_validate(raw)
+    config_path = tmp_path / "site.yaml"
+    config_path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+
+    with fresh_postgres_database() as database_url:
+        upgrade(database_url)
+        engine = make_engine(database_url)
+        sessions = make_sessionmaker(engine)
+        with sessions.begin() as session:
+            seed_demo(session=session, site=site)
+        settings = Settings(database_url=database_url, mqtt_url=broker.url, mqtt_protocol="5")
+        try:
+            async with (
+                running(lambda ready: serve_site(site, speed=60, ready=ready)),
+                running(
+                    lambda ready: run_ingest(settings=settings, sessions=sessions, ready=ready),
+                    ready_within_s=10,
+                ),
+            ):
+                yield sessions, config_path, outbox
+        finally:
+            engine.dispose()
+
+
+def _total(sessions: sessionmaker[Session]) -> int:
+    return sum(len(seqs) for seqs in committed(sessions).values())
+
+
+@pytest.mark.postgres
+async def test_agent_killed_mid_stream_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    broker = Mosquitto(free_tcp_port())
+    broker.start()
+    try:
+        async with cloud_and_site(tmp_path, broker) as (sessions, config, outbox):
+            with agent_process(config) as first:
+                await eventually(
+                    lambda: _total(sessions) >= 30,
+                    timeout_s=30,
+                    every_s=0.1,
+                    what="the first agent's records committed",
+                )
+                first.send_signal(signal.SIGKILL)  # no goodbye, records still in flight
+                first.wait(timeout=10)
+            with agent_process(config):
+                await eventually(
+                    lambda: len(committed(sessions)) == 2,
+                    timeout_s=30,
+                    what="the restarted agent's new boot to arrive",
+                )
+                await eventually(
+                    lambda: outbox_pending(outbox) == 0,
+                    timeout_s=30,
+                    every_s=0.1,
+                    what="the outbox to drain",
+                )
+                # Drained while still polling: wait for a moment with nothing in flight.
+                await eventually(
+                    lambda: outbox_pending(outbox) == 0 and _settled(sessions),
+                    timeout_s=30,
+                    every_s=0.1,
+                    what="a quiet moment",
+                )
+            by_boot = assert_exactly_once(sessions)
+    finally:
+        broker.kill()
+    first_boot, second_boot = sorted(by_boot)
+    assert second_boot > first_boot and len(by_boot[first_boot]) >= 30
+
+
+@pytest.mark.postgres
+async def test_broker_killed_and_restarted_mid_stream_loses_and_duplicates_nothing(
+    tmp_path: Path,
+) -> None:
+    broker = Mosquitto(free_tcp_port())
+    broker.start()
+    try:
+        async with cloud_and_site(tmp_path, broker) as (sessions, config, outbox):
+            with agent_process(config):
+                await eventually(
+                    lambda: _total(sessions) >= 30,
+                    timeout_s=30,
+                    every_s=0.1,
+                    what="records committed before the broker dies",
+                )
+                broker.kill()  # everything the broker held in flight is gone
+                before = _total(sessions)
+                await asyncio.sleep(2)  # the agent keeps polling into its outbox meanwhile
+                broker.start()
+                await eventually(
+                    lambda: _total(sessions) >= before + 30,
+                    timeout_s=60,
+                    every_s=0.2,
+                    what="the stream to resume after the restart",
+                )
+                await eventually(
+                    lambda: outbox_pending(outbox) == 0 and _settled(sessions),
+                    timeout_s=30,
+                    every_s=0.1,
+                    what="the outbox to drain",
+                )
+            assert_exactly_once(sessions)
+    finally:
+        broker.kill()
+
+
+def _settled(sessions: sessionmaker[Session]) -> bool:
+    """Every committed seq is also acked (no batch half-way through ingest)."""
+    by_boot = committed(sessions)
+    with sessions() as session:
+        acked = dict(session.execute(select(AgentStream.boot, AgentStream.acked_seq)).all())
+    return all(acked.get(boot) == len(seqs) == seqs[-1] for boot, seqs in by_boot.items())

@@ -1,13 +1,13 @@
 """Command line of the cloud: `app` is mounted as `parkops cloud`, `db_app` as `parkops db`."""
 
 import asyncio
+import ipaddress
 import logging
 import signal
 from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 
 from cloud.settings import DEV_SECRET_KEY, Settings
 
@@ -48,19 +48,44 @@ def serve(ui: Annotated[bool, typer.Option(help="mount the web UI")] = True) -> 
 
     _logging()
     settings = Settings()
-    if settings.secret_key == DEV_SECRET_KEY:
-        logging.getLogger(__name__).warning(
-            "PARKOPS_SECRET_KEY is the development default: set it before this is reachable"
-        )
+    _check_secret_key(settings)
     upgrade(settings.database_url)
     uvicorn.run(create_app(settings, ui=ui), host=settings.http_host, port=settings.http_port)
 
 
+def _check_secret_key(settings: Settings) -> None:
+    """Exit (code 2) when the development secret would sign logins anyone on the network can
+    reach; on loopback only warn, as the demo and development run that way."""
+    if settings.secret_key != DEV_SECRET_KEY:
+        return
+    if not _is_loopback(settings.http_host):
+        typer.echo(
+            f"refusing to serve on {settings.http_host} with the development secret key, which "
+            "lets anyone forge a login: set PARKOPS_SECRET_KEY to a long random value",
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    logging.getLogger(__name__).warning(
+        "PARKOPS_SECRET_KEY is the development default: set it before this is reachable"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
+
+
 @app.command()
-def ingest(
-    workers: Annotated[int, typer.Option(min=1, help="consumers in this process")] = 1,
-) -> None:
-    """Take in what edge agents publish on PARKOPS_MQTT_URL and ack it after each commit."""
+def ingest() -> None:
+    """Take in what edge agents publish on PARKOPS_MQTT_URL and ack it after each commit.
+
+    One consumer per process for now: several would each get every message until the ingest
+    subscribes through a shared (`$share`) subscription.
+    """
     from cloud.db.engine import make_engine, make_sessionmaker
     from cloud.ingest.consumer import run_ingest
 
@@ -73,9 +98,7 @@ def ingest(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await asyncio.gather(
-            *(run_ingest(settings=settings, sessions=sessions, stop=stop) for _ in range(workers))
-        )
+        await run_ingest(settings=settings, sessions=sessions, stop=stop)
 
     asyncio.run(main())
 
@@ -91,11 +114,11 @@ def seed(
     from cloud.db.engine import make_engine, make_sessionmaker
     from cloud.db.migrate import upgrade
     from cloud.seed import seed_demo
-    from protocols.site_config import SiteConfig
+    from protocols.site_config_yaml import parse_site_config
 
     settings = Settings()
     upgrade(settings.database_url)
-    site = SiteConfig.model_validate(yaml.safe_load(site_config.read_text(encoding="utf-8")))
+    site = parse_site_config(site_config.read_text(encoding="utf-8"), source=str(site_config))
     with make_sessionmaker(make_engine(settings.database_url)).begin() as session:
         logins = seed_demo(session=session, site=site, timezone=settings.timezone)
     for login in logins:

@@ -1,8 +1,9 @@
 """Cloud configuration from `PARKOPS_*` environment variables or `.env`, read once at start."""
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "parkops-dev-secret-change-me"
@@ -28,3 +29,11 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65_535)
+    storage_dir: Path = Path("var/nicegui")
+    """Where the web UI keeps each browser's server-side session (its sign-in token)."""
+
+    @field_validator("storage_dir")
+    @classmethod
+    def _absolute(cls, path: Path) -> Path:
+        # Resolved once, when the settings are read at start-up: a later chdir changes nothing.
+        return path.resolve()

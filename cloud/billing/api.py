@@ -7,7 +7,6 @@ from fastapi import APIRouter
 from cloud.billing import service
 from cloud.billing.schemas import ElectricityCharge
 from cloud.deps import CurrentActor, SessionDep
-from cloud.identity import service as identity_service
 
 router = APIRouter(tags=["billing"])
 
@@ -30,5 +29,4 @@ def current_electricity_charges(
     session: SessionDep, actor: CurrentActor, today: date | None = None
 ) -> list[ElectricityCharge]:
     """Month to date for every visible lease; `today` defaults to today in the org's zone."""
-    today = today or identity_service.org_today(session=session, actor=actor)
     return service.current_electricity_charges(session=session, actor=actor, today=today)

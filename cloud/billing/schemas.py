@@ -37,6 +37,9 @@ class ElectricityCharge(BaseModel):
     amount: Decimal = Field(description="kwh x tariff, to the fen, half up")
     currency: Literal["CNY"] = "CNY"
     partial: bool = Field(
-        description="the readings do not span the whole period (no reading at or before its "
-        "start, or none yet at or after its end): the amount may still grow"
+        description="the readings do not span the whole period closely, so the amount may be "
+        "off: no reading at or before its start, or none yet at or after its end (it may still "
+        "grow); or the opening reading is more than a day before the start, or the closing one "
+        "more than a day before the end (the meter was offline across a boundary, so energy of "
+        "the neighbouring period is in this amount, or some of this period's is in the next)"
     )

@@ -1,5 +1,6 @@
 """Electricity charges from cumulative meter registers — a difference, never a sum of deltas."""
 
+import logging
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -19,6 +20,10 @@ from protocols.profiles import ENERGY_IMPORT
 
 KWH = Decimal("0.01")
 FEN = Decimal("0.01")
+STALE_AFTER = timedelta(days=1)
+"""A boundary reading further than this from its boundary may carry another period's energy."""
+
+log = logging.getLogger(__name__)
 
 
 class NoBillingMeter(Invalid):
@@ -48,24 +53,24 @@ def electricity_charge(
     start_at, end_at = _midnight(start, zone), _midnight(end + timedelta(days=1), zone)
 
     opening = energy_service.last_reading(
-        session=session, device_id=meter.id, metric=ENERGY_IMPORT, at=start_at
+        session=session, meter=meter, metric=ENERGY_IMPORT, at=start_at
     )
     source: OpeningSource = "at_or_before_start"
     if opening is None:
         source = "first_in_period"
         opening = energy_service.first_reading(
-            session=session, device_id=meter.id, metric=ENERGY_IMPORT, start=start_at, before=end_at
+            session=session, meter=meter, metric=ENERGY_IMPORT, start=start_at, before=end_at
         )
     if opening is None:
         raise NoReadings(f"meter {meter.code} has no {ENERGY_IMPORT} reading up to {end}")
     # At or before the end: a reading exactly at the boundary closes this period and opens the
     # next, so consecutive periods telescope to the whole register difference.
     closing = energy_service.last_reading(
-        session=session, device_id=meter.id, metric=ENERGY_IMPORT, at=end_at
+        session=session, meter=meter, metric=ENERGY_IMPORT, at=end_at
     )
     assert closing is not None  # opening itself is at or before end_at
     later = energy_service.first_reading(
-        session=session, device_id=meter.id, metric=ENERGY_IMPORT, start=end_at
+        session=session, meter=meter, metric=ENERGY_IMPORT, start=end_at
     )
 
     opening_kwh, closing_kwh = _decimal(opening.value), _decimal(closing.value)
@@ -92,14 +97,26 @@ def electricity_charge(
         kwh=kwh,
         tariff=lease.electricity_tariff,
         amount=(kwh * lease.electricity_tariff).quantize(FEN, ROUND_HALF_UP),
-        partial=source == "first_in_period" or later is None,
+        partial=(
+            source == "first_in_period"
+            or later is None  # the period has not ended, or the meter has not reported since
+            or start_at - opening.ts > STALE_AFTER
+            or end_at - closing.ts > STALE_AFTER
+        ),
     )
 
 
 def current_electricity_charges(
-    *, session: Session, actor: Actor, today: date
+    *, session: Session, actor: Actor, today: date | None = None
 ) -> list[ElectricityCharge]:
-    """Month-to-date charges of the visible leases running this month that have readings."""
+    """Month-to-date charges of the visible leases running this month that have readings.
+
+    `today` defaults to today in the org's time zone. A lease whose charge cannot be worked out
+    is left out so the others still show: silently when it has no billing meter or no readings
+    yet, with a logged warning when its data needs a person (a register that went down, two
+    billing meters); its own charge (`electricity_charge`) says why.
+    """
+    today = today or identity_service.org_today(session=session, actor=actor)
     month_start = today.replace(day=1)
     charges = []
     for lease in leasing_service.list_leases(session=session, actor=actor):
@@ -117,6 +134,8 @@ def current_electricity_charges(
             )
         except (NoBillingMeter, NoReadings):
             continue
+        except Invalid as exc:
+            log.warning("electricity charge of lease %s left out: %s", lease.code, exc)
     return charges
 
 

@@ -1,7 +1,7 @@
 """Meters and readings, scoped to the actor: staff see their org's, a tenant its units' meters."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Select, select, union_all
 from sqlalchemy.orm import Session
@@ -19,22 +19,25 @@ MAX_READINGS = 50_000
 _UNION_CHUNK = 400  # SQLite allows 500 terms in one compound SELECT
 
 
-def visible_meters(actor: Actor) -> Select[Meter]:
-    """The meters the actor may see, as a statement other domains can narrow further."""
+def visible_meters(*, session: Session, actor: Actor, today: date | None = None) -> Select[Meter]:
+    """The meters the actor may see (a tenant: of the units it leases on `today`, by default
+    the org's today), as a statement other domains can narrow further."""
     stmt = select(Meter).where(Meter.org_id == actor.org_id)
     if actor.is_tenant:
-        stmt = stmt.where(Meter.unit_id.in_(leasing_service.visible_unit_ids(actor)))
+        units = leasing_service.visible_unit_ids(session=session, actor=actor, today=today)
+        stmt = stmt.where(Meter.unit_id.in_(units))
     return stmt
 
 
-def list_meters(*, session: Session, actor: Actor) -> list[Meter]:
-    """Meters visible to the actor, by code."""
-    return list(session.scalars(visible_meters(actor).order_by(Meter.code)))
+def list_meters(*, session: Session, actor: Actor, today: date | None = None) -> list[Meter]:
+    """Meters visible to the actor on `today` (default: the org's today), by code."""
+    stmt = visible_meters(session=session, actor=actor, today=today)
+    return list(session.scalars(stmt.order_by(Meter.code)))
 
 
 def get_meter(*, session: Session, actor: Actor, code: str) -> Meter:
     """One visible meter by code; NotFound also when it exists but is not the actor's."""
-    meter = session.scalar(visible_meters(actor).where(Meter.code == code))
+    meter = session.scalar(visible_meters(session=session, actor=actor).where(Meter.code == code))
     if meter is None:
         raise NotFound(f"meter {code} not found")
     return meter
@@ -135,11 +138,14 @@ def readings(
     return found
 
 
-def last_reading(*, session: Session, device_id: int, metric: str, at: datetime) -> Reading | None:
-    """The newest reading at or before `at` (no scope check: pass a meter already checked)."""
+def last_reading(*, session: Session, meter: Meter, metric: str, at: datetime) -> Reading | None:
+    """The newest reading at or before `at`.
+
+    No scope check: it takes a `Meter` the caller has already got through a checked service.
+    """
     return session.scalar(
         select(Reading)
-        .where(Reading.device_id == device_id, Reading.metric == metric, Reading.ts <= at)
+        .where(Reading.device_id == meter.id, Reading.metric == metric, Reading.ts <= at)
         .order_by(Reading.ts.desc())
         .limit(1)
     )
@@ -148,14 +154,17 @@ def last_reading(*, session: Session, device_id: int, metric: str, at: datetime)
 def first_reading(
     *,
     session: Session,
-    device_id: int,
+    meter: Meter,
     metric: str,
     start: datetime,
     before: datetime | None = None,
 ) -> Reading | None:
-    """The oldest reading with start <= ts (< before) (no scope check: pass a checked meter)."""
+    """The oldest reading with start <= ts (< before).
+
+    No scope check: it takes a `Meter` the caller has already got through a checked service.
+    """
     stmt = select(Reading).where(
-        Reading.device_id == device_id, Reading.metric == metric, Reading.ts >= start
+        Reading.device_id == meter.id, Reading.metric == metric, Reading.ts >= start
     )
     if before is not None:
         stmt = stmt.where(Reading.ts < before)

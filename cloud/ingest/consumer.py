@@ -117,7 +117,7 @@ async def _handle(
         database.failed(exc)
         return
     database.ok()
-    if outcome.kind == "dead_letter":
+    if outcome.reason is not None:  # the message, or some of its records, went to dead letters
         log.warning("dead letter from %s: %s", message.topic.value, outcome.reason)
     for ack in outcome.acks:
         await client.publish(ack.topic, ack.ack.model_dump_json().encode(), qos=1)

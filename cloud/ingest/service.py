@@ -1,6 +1,6 @@
 """Take in one uplink message: write a data batch idempotently and say what to ack, or keep the
-message as a dead letter with the reason. The caller owns the transaction and publishes the
-acks only after it commits."""
+message (or a record of it that cannot be stored) as a dead letter with the reason. The caller
+owns the transaction and publishes the acks only after it commits."""
 
 import logging
 import math
@@ -39,9 +39,12 @@ class IngestOutcome:
     kind: Literal["data", "status", "dead_letter"]
     acks: tuple[AckToSend, ...] = ()
     written: int = 0
-    """Records new to the cloud; `duplicates` were already committed before."""
+    """Records new to the cloud and stored; `duplicates` were already committed before."""
     duplicates: int = 0
+    dead_lettered: int = 0
+    """Records new to the cloud but kept as dead letters (e.g. of a device not registered yet)."""
     reason: str | None = None
+    """Why the message, or some of its records, went to the dead letters."""
 
 
 class _Rejected(Exception):
@@ -71,7 +74,10 @@ def ingest_message(
 def _ingest_data(
     session: Session, topic: topics.Topic, payload: bytes, received_at: datetime
 ) -> IngestOutcome:
-    # Every check comes before the first write, so a rejected batch leaves nothing behind.
+    # Every check of the whole batch comes before the first write, so a rejected batch leaves
+    # nothing behind. Past them the batch is the agent's, and it is taken in and acked whole:
+    # a record that cannot be stored (unknown device) becomes its own dead letter instead of
+    # holding back the agent's stream.
     batch = _parse(DataBatch, payload)
     _check_names(topic, batch.site, batch.agent)
     strays = sorted({r.agent for r in batch.records if r.agent != batch.agent})
@@ -89,16 +95,26 @@ def _ingest_data(
     )
     new = {(boot, seq) for boot, seq in inserted}
     fresh = list({(r.boot, r.seq): r for r in batch.records if (r.boot, r.seq) in new}.values())
-    _write_readings(session, meters, (r for r in fresh if isinstance(r, ReadingRecord)))
-    _write_events(session, meters, (r for r in fresh if isinstance(r, EventRecord)))
+    known = [r for r in fresh if r.device in meters]
+    unknown = [r for r in fresh if r.device not in meters]
+    _write_readings(session, meters, (r for r in known if isinstance(r, ReadingRecord)))
+    _write_events(session, meters, (r for r in known if isinstance(r, EventRecord)))
+    _dead_letter_records(session, topic, agent, unknown, received_at)
     agent.last_seen_at = received_at
     acks = tuple(
         AckToSend(topic.site, topic.agent, Ack(boot=boot, seq=_advance(session, agent, boot)))
         for boot in sorted({boot for boot, _ in keys})
     )
     session.flush()
-    duplicates = len(keys) - len(new)
-    return IngestOutcome(kind="data", acks=acks, written=len(fresh), duplicates=duplicates)
+    devices = ", ".join(sorted({r.device for r in unknown}))
+    return IngestOutcome(
+        kind="data",
+        acks=acks,
+        written=len(known),
+        duplicates=len(keys) - len(new),
+        dead_lettered=len(unknown),
+        reason=f"unknown device(s) {devices} for agent {agent.code}" if unknown else None,
+    )
 
 
 def _ingest_status(
@@ -155,16 +171,32 @@ def _find_agent(session: Session, topic: topics.Topic) -> EdgeAgent:
 
 
 def _find_devices(session: Session, agent: EdgeAgent, codes: set[str]) -> dict[str, Meter]:
-    meters = {
+    """The agent's registered devices among `codes`, by code; unknown codes are left out."""
+    return {
         m.code: m
         for m in session.scalars(
             select(Meter).where(Meter.agent_id == agent.id, Meter.code.in_(codes))
         )
     }
-    unknown = sorted(codes - meters.keys())
-    if unknown:
-        raise _Rejected(f"unknown device(s) {', '.join(unknown)} for agent {agent.code}")
-    return meters
+
+
+def _dead_letter_records(
+    session: Session,
+    topic: topics.Topic,
+    agent: EdgeAgent,
+    records: Iterable[ReadingRecord | EventRecord],
+    received_at: datetime,
+) -> None:
+    """Keep records of devices the cloud does not know, one dead letter each."""
+    session.add_all(
+        DeadLetter(
+            received_at=received_at,
+            topic=str(topic),
+            payload=r.model_dump_json().encode(),
+            reason=f"unknown device {r.device} for agent {agent.code} (boot {r.boot}, seq {r.seq})",
+        )
+        for r in records
+    )
 
 
 def _write_readings(

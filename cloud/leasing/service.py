@@ -1,9 +1,12 @@
 """Tenants and leases, scoped to the actor: staff see their org's, a tenant sees its own."""
 
+from datetime import date
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from cloud.errors import NotFound
+from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
 from cloud.leasing.models import Lease, Tenant
 
@@ -16,10 +19,18 @@ def visible_leases(actor: Actor) -> Select[Lease]:
     return stmt
 
 
-def visible_unit_ids(actor: Actor) -> Select[int]:
-    """Ids of the units a tenant actor has (had) a lease on; use only for tenant actors."""
+def visible_unit_ids(*, session: Session, actor: Actor, today: date | None = None) -> Select[int]:
+    """Ids of the units a tenant actor leases on `today` (default: today in the org's time zone).
+
+    Only leases in force count: a former tenant does not see the next tenant's unit and meters.
+    Use only for tenant actors.
+    """
+    today = today or identity_service.org_today(session=session, actor=actor)
     return select(Lease.unit_id).where(
-        Lease.org_id == actor.org_id, Lease.tenant_id == actor.tenant_id
+        Lease.org_id == actor.org_id,
+        Lease.tenant_id == actor.tenant_id,
+        Lease.start_date <= today,
+        Lease.end_date >= today,
     )
 
 

@@ -47,8 +47,8 @@ def _live_blocks(ctx: WebContext) -> None:
         updated.set_text(t("dashboard.updated", time=datetime.now(ctx.zone).strftime("%H:%M:%S")))
 
     async def refresh_charges() -> None:
-        today, found = await live.charges_this_month(ctx)
-        charges.show(found)
+        charges.show(await live.charges_this_month(ctx))
+        today = await live.org_today(ctx)
         period.set_text(t("dashboard.charges_period", start=today.replace(day=1), end=today))
 
     # Timers live as long as this browser tab: each open console polls on its own.

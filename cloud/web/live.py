@@ -8,6 +8,7 @@ from cloud.billing.schemas import ElectricityCharge
 from cloud.energy import service as energy_service
 from cloud.energy.models import Reading
 from cloud.energy.schemas import MeterSnapshot
+from cloud.identity import service as identity_service
 from cloud.web.auth import WebContext, as_user
 
 READINGS_EVERY_S: Final = 2.0
@@ -21,10 +22,14 @@ async def latest_readings(ctx: WebContext) -> list[MeterSnapshot]:
     return await as_user(ctx, energy_service.latest_readings)
 
 
-async def charges_this_month(ctx: WebContext) -> tuple[date, list[ElectricityCharge]]:
-    """Today in the org's time zone, and the month-to-date charges of the user's leases."""
-    today = datetime.now(ctx.zone).date()
-    return today, await as_user(ctx, billing_service.current_electricity_charges, today=today)
+async def org_today(ctx: WebContext) -> date:
+    """Today in the time zone of the user's org: the last day of "this month to date"."""
+    return await as_user(ctx, identity_service.org_today)
+
+
+async def charges_this_month(ctx: WebContext) -> list[ElectricityCharge]:
+    """The month-to-date charges of the user's leases (the month of the org's today)."""
+    return await as_user(ctx, billing_service.current_electricity_charges)
 
 
 async def power_history(ctx: WebContext, meter_code: str) -> list[Reading]:

@@ -1,11 +1,10 @@
 """Mounts the NiceGUI web UI (staff console, tenant views) on the cloud's FastAPI app."""
 
-import os
 from pathlib import Path
 
 from fastapi import FastAPI
-from nicegui import app as nicegui_app
 from nicegui import ui
+from nicegui.storage import Storage
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.settings import Settings
@@ -18,7 +17,7 @@ from cloud.web.layout import FONT_CSS
 def mount_ui(app: FastAPI, *, settings: Settings, sessions: sessionmaker[Session]) -> None:
     """Add the UI pages to `app`. NiceGUI allows this once per process."""
     ctx = WebContext(settings=settings, sessions=sessions)
-    _keep_browser_storage_under_var()
+    _keep_browser_storage_in(settings.storage_dir)
     for pages in (login, dashboard, tenant):
         pages.register(ctx)
     ui.add_css(FONT_CSS, shared=True)
@@ -34,11 +33,11 @@ def mount_ui(app: FastAPI, *, settings: Settings, sessions: sessionmaker[Session
     )
 
 
-def _keep_browser_storage_under_var() -> None:
-    """Sign-in tokens of browsers go to var/nicegui (git-ignored), not ./.nicegui, unless
-    NICEGUI_STORAGE_PATH says where."""
-    if "NICEGUI_STORAGE_PATH" in os.environ:
-        return
-    path = Path("var/nicegui").resolve()
+def _keep_browser_storage_in(path: Path) -> None:
+    """Browsers' sign-in tokens go to `path` (PARKOPS_STORAGE_DIR), not NiceGUI's ./.nicegui.
+
+    NiceGUI reads its own NICEGUI_STORAGE_PATH only when it is imported, so the path is set on
+    `Storage.path`, the documented class attribute NiceGUI's own test fixtures set too.
+    """
     path.mkdir(parents=True, exist_ok=True)
-    type(nicegui_app.storage).path = path
+    Storage.path = path

@@ -104,8 +104,7 @@ def _live_cards(ctx: WebContext) -> None:
         meters.show(await live.latest_readings(ctx))
 
     async def refresh_charges() -> None:
-        _today, found = await live.charges_this_month(ctx)
-        charges.show(found)
+        charges.show(await live.charges_this_month(ctx))
 
     ui.timer(live.READINGS_EVERY_S, guarded(refresh_readings))
     ui.timer(live.CHARGES_EVERY_S, guarded(refresh_charges))

@@ -68,7 +68,9 @@ def make_world(
             unit_id=units[unit].id,
             tenant_id=tenants[tenant].id,
             start_date=date(2026, 1, 1),
-            end_date=date(2026, 12, 31),
+            # Open-ended, so a tenant sees its units and meters (leases in force today) on
+            # whatever day the tests run.
+            end_date=date(2099, 12, 31),
             monthly_rent=Decimal("15000.00"),
             electricity_tariff=Decimal(tariff),
         )

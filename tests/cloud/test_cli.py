@@ -1,6 +1,8 @@
 from pathlib import Path
 
 import pytest
+import typer
+import uvicorn
 from typer.testing import CliRunner
 
 from cloud.cli import app, db_app
@@ -19,3 +21,54 @@ def test_db_upgrade_then_seed_prints_the_demo_logins(
     seeded = runner.invoke(app, ["seed", "--site-config", str(DEMO_SITE)])
     assert seeded.exit_code == 0, seeded.output
     assert "tenant   tenant   parkops-tenant" in seeded.output
+
+
+@pytest.fixture
+def serving(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """`serve` up to the point of listening: records the host instead of starting uvicorn."""
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.delenv("PARKOPS_SECRET_KEY", raising=False)
+    monkeypatch.setenv("PARKOPS_DATABASE_URL", f"sqlite:///{tmp_path}/serve.sqlite3")
+    hosts: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda _app, *, host, port: hosts.append(host))
+    return hosts
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::", "parkops.example.com"])
+def test_serve_refuses_the_dev_secret_key_off_loopback(
+    serving: list[str], monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
+    monkeypatch.setenv("PARKOPS_HTTP_HOST", host)
+    result = CliRunner().invoke(app, ["serve", "--no-ui"])
+    assert result.exit_code == 2, result.output
+    assert "PARKOPS_SECRET_KEY" in result.output
+    assert serving == []
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.1.1", "::1", "localhost"])
+def test_serve_only_warns_about_the_dev_secret_key_on_loopback(
+    serving: list[str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, host: str
+) -> None:
+    monkeypatch.setenv("PARKOPS_HTTP_HOST", host)
+    result = CliRunner().invoke(app, ["serve", "--no-ui"])
+    assert result.exit_code == 0, result.output
+    assert serving == [host]
+    assert "PARKOPS_SECRET_KEY is the development default" in caplog.text
+
+
+def test_serve_with_a_secret_key_listens_anywhere(
+    serving: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PARKOPS_HTTP_HOST", "0.0.0.0")
+    monkeypatch.setenv("PARKOPS_SECRET_KEY", "a-long-random-production-secret")
+    result = CliRunner().invoke(app, ["serve", "--no-ui"])
+    assert result.exit_code == 0, result.output
+    assert serving == ["0.0.0.0"]
+
+
+def test_ingest_has_no_workers_option() -> None:
+    # N plain subscribers in one process would each take in every message; until the ingest
+    # has a shared subscription, more consumers means more processes behind `$share`, later.
+    cloud = typer.main.get_command(app)
+    assert isinstance(cloud, typer.core.TyperGroup)
+    assert [param.name for param in cloud.commands["ingest"].params] == []

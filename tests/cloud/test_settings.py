@@ -31,3 +31,14 @@ def test_mqtt_protocol_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PARKOPS_MQTT_PROTOCOL", "4")
     with pytest.raises(ValidationError, match="mqtt_protocol"):
         Settings()
+
+
+def test_storage_dir_is_absolute_from_start_up(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert Settings().storage_dir == tmp_path / "var" / "nicegui"
+    monkeypatch.setenv("PARKOPS_STORAGE_DIR", "sessions")
+    settings = Settings()
+    monkeypatch.chdir("/")  # a later change of directory does not move it
+    assert settings.storage_dir == tmp_path / "sessions"

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from cloud.billing import service
 from cloud.billing.service import NoBillingMeter, NoReadings
 from cloud.errors import Invalid, NotFound
+from cloud.identity import service as identity_service
 from tests.cloud.factories import World, add_readings
 
 MARCH = {"period_start": date(2026, 3, 1), "period_end": date(2026, 3, 31)}
@@ -121,8 +122,8 @@ def test_period_is_clamped_to_the_lease(session: Session, march: World) -> None:
             session=session,
             actor=march.actors["finance"],
             lease_code="HT-2026-0002",
-            period_start=date(2027, 1, 1),
-            period_end=date(2027, 1, 31),
+            period_start=date(2025, 1, 1),
+            period_end=date(2025, 1, 31),
         )
 
 
@@ -179,10 +180,77 @@ def test_month_to_date_charges_skip_leases_without_meter_or_readings(
         ("HT-2026-0001", date(2026, 3, 1), date(2026, 3, 20)),
         ("HT-2026-0002", date(2026, 3, 1), date(2026, 3, 20)),
     ]
-    # HT-2026-0001 closes at the last reading up to 2026-03-20T16:00Z: 150.00
-    assert charges[0].kwh == Decimal("1990.00") and charges[0].partial is False
+    # HT-2026-0001 closes at the last reading up to 2026-03-20T16:00Z: 150.00 on 03-15, more
+    # than a day before the end, so some of the period's energy is still to come
+    assert charges[0].kwh == Decimal("1990.00") and charges[0].partial is True
     assert charges[1].kwh == Decimal("12.35")
     mine = service.current_electricity_charges(
         session=session, actor=march.actors["tenant"], today=date(2026, 3, 20)
     )
     assert [c.lease_code for c in mine] == ["HT-2026-0001"]
+
+
+@pytest.mark.parametrize(
+    ("stale", "partial"),
+    [
+        (utc(2026, 2, 27, 16, 0), False),  # exactly a day before the period start: fresh
+        (utc(2026, 2, 27, 15, 59), True),  # a minute more: offline across the boundary
+    ],
+)
+def test_an_opening_reading_more_than_a_day_old_makes_the_charge_partial(
+    session: Session, world: World, stale: datetime, partial: bool
+) -> None:
+    add_readings(
+        session,
+        world.meters["M-101"],
+        [(stale, 100.0), (utc(2026, 3, 31, 16), 110.0), (utc(2026, 4, 1), 111.0)],
+    )
+    charge = service.electricity_charge(
+        session=session, actor=world.actors["finance"], lease_code="HT-2026-0001", **MARCH
+    )
+    assert (charge.opening_ts, charge.opening_source) == (stale, "at_or_before_start")
+    assert charge.partial is partial
+
+
+def test_a_closing_reading_more_than_a_day_before_an_ended_period_makes_it_partial(
+    session: Session, world: World
+) -> None:
+    # The meter was offline from 03-30 to 04-02: the period has ended (there is a later
+    # reading), but the energy of its last day lands in April.
+    add_readings(
+        session,
+        world.meters["M-101"],
+        [
+            (utc(2026, 2, 28, 16), 100.0),
+            (utc(2026, 3, 30, 15, 59), 110.0),
+            (utc(2026, 4, 2), 120.0),
+        ],
+    )
+    charge = service.electricity_charge(
+        session=session, actor=world.actors["finance"], lease_code="HT-2026-0001", **MARCH
+    )
+    assert charge.closing_ts == utc(2026, 3, 30, 15, 59)
+    assert charge.partial is True
+
+
+def test_one_lease_with_bad_data_does_not_hide_the_others(
+    session: Session, march: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    add_readings(session, march.meters["M-102"], [(utc(2026, 3, 20, 12), 3.0)])  # went down
+    session.commit()
+    charges = service.current_electricity_charges(
+        session=session, actor=march.actors["finance"], today=date(2026, 3, 20)
+    )
+    assert [c.lease_code for c in charges] == ["HT-2026-0001"]
+    assert "lease HT-2026-0002 left out" in caplog.text and "went down" in caplog.text
+
+
+def test_month_to_date_is_of_the_orgs_today_by_default(
+    session: Session, march: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(identity_service, "org_today", lambda **_: date(2026, 3, 20))
+    charges = service.current_electricity_charges(session=session, actor=march.actors["finance"])
+    assert [(c.lease_code, c.period_end) for c in charges] == [
+        ("HT-2026-0001", date(2026, 3, 20)),
+        ("HT-2026-0002", date(2026, 3, 20)),
+    ]

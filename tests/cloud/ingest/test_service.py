@@ -93,11 +93,6 @@ def _other_agent_in_record() -> bytes:
         (DATA, batch([1], agent="agent2").model_dump_json().encode(), "payload says site1/agent2"),
         (DATA, _other_agent_in_record(), "records name agent(s) agent9"),
         (
-            DATA,
-            batch([1], device="EM-NOPE").model_dump_json().encode(),
-            "unknown device(s) EM-NOPE",
-        ),
-        (
             topics.data("site1", "agent7"),
             batch([1], agent="agent7").model_dump_json().encode(),
             "unknown agent agent7 at site site1",
@@ -111,7 +106,6 @@ def _other_agent_in_record() -> bytes:
         "schema",
         "topic-payload-mismatch",
         "record-agent-mismatch",
-        "unknown-device",
         "unknown-agent",
         "unknown-topic-name",
         "unhandled-topic",
@@ -128,6 +122,47 @@ def test_what_cannot_be_taken_in_is_a_dead_letter(
     assert (letter.topic, letter.payload, letter.reason) == (topic, payload, outcome.reason)
     assert letter.received_at == NOW
     assert count(session, Reading) == count(session, IngestReceipt) == 0
+
+
+def _with_unknown_device() -> DataBatch:
+    """Seqs 1, 2 and 4 of a registered meter; seq 3 of a meter not registered in the cloud yet."""
+    records = [
+        *batch([1, 2]).records,
+        *batch([3], device="EM-NOPE").records,
+        *batch([4]).records,
+    ]
+    return DataBatch(site="site1", agent="agent1", records=records)
+
+
+def test_a_record_of_an_unknown_device_is_a_dead_letter_and_the_batch_is_acked(
+    session: Session, world: World
+) -> None:
+    sent = _with_unknown_device()
+    outcome = take(session, sent)
+    assert (outcome.kind, outcome.written, outcome.dead_lettered) == ("data", 3, 1)
+    assert outcome.reason == "unknown device(s) EM-NOPE for agent agent1"
+    assert acks(outcome) == [(topics.ack("site1", "agent1"), Ack(boot=1, seq=4))]
+    assert count(session, IngestReceipt) == 4
+    stored = session.scalars(select(Reading.ts).where(Reading.metric == "energy_import")).all()
+    assert sorted(stored) == [sent.records[i].ts for i in (0, 1, 3)]
+    letter = session.scalars(select(DeadLetter)).one()
+    assert (letter.topic, letter.payload, letter.received_at) == (
+        DATA,
+        sent.records[2].model_dump_json().encode(),
+        NOW,
+    )
+    assert "unknown device EM-NOPE" in letter.reason
+
+
+def test_a_resent_batch_does_not_dead_letter_its_records_again(
+    session: Session, world: World
+) -> None:
+    first = take(session, _with_unknown_device())
+    again = take(session, _with_unknown_device())
+    assert (again.written, again.duplicates, again.dead_lettered) == (0, 4, 0)
+    assert again.reason is None and acks(again) == acks(first)
+    assert count(session, DeadLetter) == 1
+    assert count(session, Reading) == 6  # 3 records x 2 metrics
 
 
 def test_status_marks_the_agent(session: Session, world: World) -> None:

@@ -103,7 +103,7 @@ def app_url(demo_data: DemoData, tmp_path: Path) -> Iterator[str]:
         "PARKOPS_DATABASE_URL": demo_data.database_url,
         "PARKOPS_HTTP_HOST": "127.0.0.1",
         "PARKOPS_HTTP_PORT": str(port),
-        "NICEGUI_STORAGE_PATH": str(tmp_path / "nicegui"),
+        "PARKOPS_STORAGE_DIR": str(tmp_path / "ui-storage"),
     }
     log_path = tmp_path / "server.log"
     with log_path.open("wb") as log:

@@ -2,7 +2,8 @@
 
 import os
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -49,6 +50,16 @@ def shots(tmp_path: Path) -> Path:
     return folder
 
 
+def _eventually(check: Callable[[], bool], within_s: float = 5.0) -> bool:
+    """Whether `check()` comes true within `within_s`: for what the app writes in the background."""
+    deadline = time.monotonic() + within_s
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def sign_in(page: Page, url: str, demo: DemoData, role: str) -> None:
     username = demo.logins[role]
     page.goto(f"{url}/login")
@@ -58,7 +69,7 @@ def sign_in(page: Page, url: str, demo: DemoData, role: str) -> None:
 
 
 def test_staff_sees_live_readings_and_charges(
-    browser: Browser, app_url: str, demo_data: DemoData, shots: Path
+    browser: Browser, app_url: str, demo_data: DemoData, shots: Path, tmp_path: Path
 ) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page.goto(app_url)
@@ -73,6 +84,8 @@ def test_staff_sees_live_readings_and_charges(
 
     sign_in(page, app_url, demo_data, "admin")
     expect(page).to_have_url(f"{app_url}/")
+    # The browser's session is kept where PARKOPS_STORAGE_DIR says (see the app_url fixture).
+    assert _eventually(lambda: any((tmp_path / "ui-storage").glob("storage-user-*.json")))
     meter_row = page.locator("tr", has_text="EM-A-1201")
     expect(meter_row).to_contain_text("220.4 V")
     expect(meter_row).to_contain_text("1,012.50 kWh")

@@ -6,8 +6,16 @@ append, so a record whose `append_*` returned survives a crash or power cut. Tha
 fsync per record (a few ms on a Pi's SD card), fine at meter-poll rates; if it ever matters,
 group a poll cycle's records into one transaction rather than weakening `synchronous`.
 
-Numbering: each open starts a new `boot` (persisted, +1 per open), and `seq` counts 1, 2, 3...
-within it. Records of older boots keep their own boot and are still sent until acked.
+Numbering: each open starts a new `boot` epoch, and `seq` counts 1, 2, 3... within it. Records
+of older boots keep their own boot and are still sent until acked. A boot is the wall clock in
+whole seconds, or the stored boot + 1 if that is larger. The clock keeps boots growing when the
+outbox file is lost (new SD card, var/ wiped): starting again at boot 1 would make the cloud,
+idempotent on (agent, boot, seq), take new records for ones it has, ack them, and the agent
+would delete them unsent. The stored + 1 keeps boots growing when the clock steps back (a Pi
+without RTC restores its clock from fake-hwclock, so it is only nearly monotonic).
+
+Resend timing runs on `time.monotonic`: `sent_at` is cleared on open and on reconnect, so it
+never outlives the process, and a clock stepped by NTP at boot cannot hold resends back.
 """
 
 import sqlite3
@@ -31,9 +39,12 @@ CREATE TABLE IF NOT EXISTS records (
     boot INTEGER NOT NULL,
     seq INTEGER NOT NULL,
     record TEXT NOT NULL,   -- the record's JSON, exactly as it will be sent
-    sent_at REAL,           -- wall-clock time of the last send; NULL = not sent since (re)connect
+    sent_at REAL,           -- monotonic time of the last send; NULL = not sent since (re)connect
     PRIMARY KEY (boot, seq)
 ) WITHOUT ROWID;
+-- Only what is in flight (a few batches), for in_flight_count and mark_all_unsent; appends and
+-- next_batch (which walks the primary key) never touch it.
+CREATE INDEX IF NOT EXISTS records_in_flight ON records (sent_at) WHERE sent_at IS NOT NULL;
 """
 
 
@@ -46,7 +57,8 @@ class Outbox:
         *,
         agent: str,
         resend_after_s: float = 15.0,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = Path(path)
         self.agent = agent
@@ -58,13 +70,13 @@ class Outbox:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
         with self._transaction():
+            row = self._db.execute("SELECT value FROM outbox_state WHERE key = 'boot'").fetchone()
+            self.boot: int = max(row[0] + 1 if row else 1, int(wall_clock()))
             self._db.execute(
-                "INSERT INTO outbox_state (key, value) VALUES ('boot', 1)"
-                " ON CONFLICT (key) DO UPDATE SET value = value + 1"
+                "INSERT INTO outbox_state (key, value) VALUES ('boot', ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (self.boot,),
             )
-            self.boot: int = self._db.execute(
-                "SELECT value FROM outbox_state WHERE key = 'boot'"
-            ).fetchone()[0]
             # A fresh process has sent nothing yet, whatever the previous one managed.
             self._db.execute("UPDATE records SET sent_at = NULL")
         self._last_seq = 0

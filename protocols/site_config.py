@@ -90,6 +90,10 @@ class SiteConfig(_Config):
         return [(bus, device) for bus in self.buses for device in bus.devices]
 
     def config_hash(self) -> str:
-        """A short fingerprint the agent announces, so the cloud sees config drift."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        """A short fingerprint the agent announces, so the cloud sees config drift.
+
+        It goes out in a retained status every subscriber sees, so the broker credentials stay
+        out of it: a hash of them would let anyone try passwords offline."""
+        secrets = {"mqtt": {"username", "password"}}
+        canonical = json.dumps(self.model_dump(mode="json", exclude=secrets), sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]

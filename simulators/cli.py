@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
-from pydantic import ValidationError
 
 from protocols.site_config import SiteConfig
+from protocols.site_config_yaml import SiteConfigError, parse_site_config
 from simulators.meter import SimulatedMeter, serve_meters
 from simulators.site import serve_site
 
@@ -53,9 +52,9 @@ def meter(
 
 def _load(path: Path) -> SiteConfig:
     try:
-        return SiteConfig.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (yaml.YAMLError, ValidationError) as exc:
-        typer.echo(f"{path}: {exc}", err=True)
+        return parse_site_config(path.read_text(encoding="utf-8"), source=str(path))
+    except SiteConfigError as exc:
+        typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
 
 

@@ -32,6 +32,11 @@ class OfficeLoad:
         if not 0 <= self.lunch_dip < 1 or not 0 <= self.noise < 1:
             raise ValueError("lunch_dip and noise are fractions in [0, 1)")
 
+    @property
+    def ceiling_kw(self) -> float:
+        """The most this load ever draws: the working plateau with the noise at its top."""
+        return self.peak_kw * (1.0 + self.noise)
+
     def power_kw(self, at: datetime, *, seed: int = 0) -> float:
         """Active power at local wall-clock time `at` (its tzinfo, if any, is not converted)."""
         occupancy = _occupancy(at, lunch_dip=self.lunch_dip)

@@ -3,6 +3,7 @@
 The only edge module that touches pymodbus, so a pymodbus upgrade changes this file alone.
 """
 
+import asyncio
 import logging
 from types import TracebackType
 from typing import Protocol, Self
@@ -72,10 +73,16 @@ class ModbusTcpTransport:
             raise ValueError(f"function code {function_code} is not a register read")
         try:
             response = await read(address, count=count, device_id=unit_id)
+            _raise_if_cancelled()
         except ModbusException as exc:
             # After a timeout a late answer could be taken for the next request's: start afresh.
             self.close()
             raise TransportError(f"{where}: no valid answer ({exc})") from exc
+        except BaseException:
+            # Cancelled mid-request (the bus worker's deadline): the request is still in flight,
+            # and a gateway working on one request at a time holds the next one behind it.
+            self.close()
+            raise
         if response.isError():
             code = getattr(response, "exception_code", "?")
             raise TransportError(f"{where}: device answered exception code {code}")
@@ -96,8 +103,26 @@ class ModbusTcpTransport:
             retries=0,
             reconnect_delay=0,
         )
-        if not await client.connect():
+        try:
+            connected = await client.connect()
+            _raise_if_cancelled()
+        except BaseException:
+            client.close()
+            raise
+        if not connected:
             client.close()
             raise TransportError(f"cannot connect to {self.host}:{self.port}")
         self._client = client
         return client
+
+
+def _raise_if_cancelled() -> None:
+    """Raise the cancellation pymodbus may have swallowed.
+
+    On Python 3.11, `asyncio.wait_for` inside pymodbus returns what it awaited if that finished
+    in the same instant as a cancel (and pymodbus turns a refused connect into False): the task
+    would go on as if never cancelled, and whoever cancelled it (agent shutdown) wait forever.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError

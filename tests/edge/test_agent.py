@@ -1,4 +1,7 @@
 import asyncio
+import math
+import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -8,7 +11,7 @@ from protocols.site_config import SiteConfig
 from simulators.site import serve_site
 from tests.conftest import free_tcp_port
 from tests.edge.mqtt_cloud import fake_cloud
-from tests.support import running
+from tests.support import eventually, running
 
 
 def _config(url: str, code: str, tmp_path, *, live_port: int, dead_port: int) -> SiteConfig:
@@ -42,7 +45,7 @@ async def test_agent_polls_forwards_and_empties_its_outbox_on_acks(
     config = _config(mosquitto_url, unique_code, tmp_path, live_port=live_port, dead_port=dead_port)
     simulated = config.model_copy(update={"buses": config.buses[:1]})  # no gateway for gw-dead
     seen: dict[str, list[float]] = {}
-    acked_up_to = 0
+    acked_up_to = boot = 0
 
     async with (
         running(lambda ready: serve_site(simulated, speed=600.0, ready=ready)),
@@ -57,8 +60,12 @@ async def test_agent_polls_forwards_and_empties_its_outbox_on_acks(
                 batch = await cloud.next_batch()
                 for record in batch.records:
                     seen.setdefault(record.device, []).append(record.values["energy_import"])
-                acked_up_to = batch.records[-1].seq
-                await cloud.ack(boot=1, seq=acked_up_to)
+                boot, acked_up_to = batch.records[-1].boot, batch.records[-1].seq
+                await cloud.ack(boot=boot, seq=acked_up_to)
+            # Let the last ack land before stopping, or it is still unapplied when we look.
+            await eventually(
+                lambda: _lowest_seq_on_disk(config, boot) > acked_up_to, what="the last ack"
+            )
         finally:
             stop.set()
             await asyncio.wait_for(task, timeout=5)
@@ -69,6 +76,12 @@ async def test_agent_polls_forwards_and_empties_its_outbox_on_acks(
         assert readings == sorted(readings), "an energy register never goes backwards"
     # Acked records are gone from disk; only what was read after the last ack is left.
     with Outbox(config.outbox.path, agent="bldg-a") as reopened:
-        assert reopened.boot == 2
+        assert reopened.boot == boot + 1
         left = reopened.next_batch(1000)
-    assert all(r.boot == 1 and r.seq > acked_up_to for r in left)
+    assert all(r.boot == boot and r.seq > acked_up_to for r in left)
+
+
+def _lowest_seq_on_disk(config: SiteConfig, boot: int) -> float:
+    with closing(sqlite3.connect(config.outbox.path)) as db:
+        lowest = db.execute("SELECT min(seq) FROM records WHERE boot = ?", (boot,)).fetchone()[0]
+    return math.inf if lowest is None else lowest

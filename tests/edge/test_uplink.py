@@ -63,18 +63,19 @@ async def test_records_leave_the_outbox_on_the_clouds_ack_not_on_puback(
 
                 batch = await cloud.next_batch()
                 assert (batch.site, batch.agent) == (config.site, "bldg-a")
-                assert [(r.boot, r.seq) for r in batch.records] == [(1, 1), (1, 2), (1, 3)]
+                boot = outbox.boot
+                assert [(r.boot, r.seq) for r in batch.records] == [(boot, 1), (boot, 2), (boot, 3)]
                 # The broker has PUBACKed (the batch is marked sent) but the cloud has not
                 # acked: every record is still on disk.
                 await eventually(lambda: outbox.in_flight_count() == 3, what="marked sent")
                 assert outbox.pending_count() == 3
 
-                await cloud.ack(boot=1, seq=2)
+                await cloud.ack(boot=boot, seq=2)
                 await eventually(lambda: outbox.pending_count() == 1, what="ack of seq 2")
                 _fill(outbox, 1)
                 batch = await cloud.next_batch()
                 assert [r.seq for r in batch.records] == [4]
-                await cloud.ack(boot=1, seq=4)
+                await cloud.ack(boot=boot, seq=4)
                 await eventually(lambda: outbox.pending_count() == 0, what="ack of seq 4")
             finally:
                 await _stop(task, stop)
@@ -87,7 +88,7 @@ async def test_a_new_session_resends_unacked_records_of_every_boot(
     mosquitto_url, unique_code, tmp_path
 ):
     config = _config(mosquitto_url, unique_code, tmp_path)
-    crashed = _outbox(config)  # boot 1 dies with two records never acked
+    crashed = _outbox(config)  # this boot dies with two records never acked
     _fill(crashed, 2)
     with _outbox(config) as outbox:
         _fill(outbox, 1)
@@ -101,7 +102,8 @@ async def test_a_new_session_resends_unacked_records_of_every_boot(
                     batch = await cloud.next_batch()
                 finally:
                     await _stop(task, stop)
-                assert [(r.boot, r.seq) for r in batch.records] == [(1, 1), (1, 2), (2, 1)]
+                old, new = crashed.boot, outbox.boot
+                assert [(r.boot, r.seq) for r in batch.records] == [(old, 1), (old, 2), (new, 1)]
             assert outbox.pending_count() == 3
     crashed.close()
 
@@ -119,7 +121,7 @@ async def test_malformed_acks_are_ignored(mosquitto_url, unique_code, tmp_path, 
                 topic = f"parkops/v1/{config.site}/bldg-a/down/ack"
                 await cloud.client.publish(topic, b'{"boot": 1}', qos=1)
                 await eventually(lambda: "malformed ack" in caplog.text, what="warning")
-                await cloud.ack(boot=1, seq=1)
+                await cloud.ack(boot=outbox.boot, seq=1)
                 await eventually(lambda: outbox.pending_count() == 0, what="good ack")
             finally:
                 await _stop(task, stop)

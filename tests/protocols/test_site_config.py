@@ -44,6 +44,17 @@ def test_config_hash_changes_with_the_config():
     assert one.config_hash() != SiteConfig.model_validate(_site(agent="bldg-b")).config_hash()
 
 
+def test_config_hash_leaves_out_the_broker_credentials():
+    def config_hash(*, username="bldg-a", password="secret", device="EM-1"):
+        bus = _site()["buses"][0] | {"devices": [{"code": device, "profile": "chint-ddsu666"}]}
+        mqtt = {"url": "mqtts://broker", "username": username, "password": password}
+        return SiteConfig.model_validate(_site(buses=[bus], mqtt=mqtt)).config_hash()
+
+    assert config_hash(password="guess-me") == config_hash()
+    assert config_hash(username="bldg-b", password=None) == config_hash()
+    assert config_hash(device="EM-2") != config_hash()
+
+
 def _errors(data):
     with pytest.raises(ValidationError) as caught:
         SiteConfig.model_validate(data)

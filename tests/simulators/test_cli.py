@@ -76,3 +76,5 @@ async def test_site_command_serves_a_config_and_refuses_a_bad_one(tmp_path):
     stdout, stderr = await asyncio.wait_for(bad.communicate(), timeout=10)
     assert bad.returncode == 1
     assert "Traceback" not in stderr.decode()
+    assert f"{config}: 1 error" in stderr.decode()
+    assert "buses[0] (line 3): needs a `kind:`" in stderr.decode()  # with the line to look at

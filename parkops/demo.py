@@ -148,7 +148,7 @@ async def _demo(*, seconds: float | None, http_port: int | None, var_dir: Path) 
         print("\nparkops demo stopped.")
         return True
     return await asyncio.to_thread(
-        _check, sessions=sessions, settings=settings, site=site, logins=logins, since=started_at
+        _check, sessions=sessions, site=site, logins=logins, since=started_at
     )
 
 
@@ -191,21 +191,17 @@ def _print_welcome(settings: Settings, logins: list[DemoLogin]) -> None:
 def _check(
     *,
     sessions: sessionmaker[Session],
-    settings: Settings,
     site: SiteConfig,
     logins: list[DemoLogin],
     since: datetime,
 ) -> bool:
     """Did readings from every simulated meter reach the database, and is the bill computed?"""
-    today = datetime.now(ZoneInfo(settings.timezone)).date()
     with sessions() as session:
         actor = _login(session, logins, role="admin")
         snapshots = {
             s.meter_code: s for s in energy_service.latest_readings(session=session, actor=actor)
         }
-        charges = billing_service.current_electricity_charges(
-            session=session, actor=actor, today=today
-        )
+        charges = billing_service.current_electricity_charges(session=session, actor=actor)
 
     ok = True
     print("\nparkops demo summary")

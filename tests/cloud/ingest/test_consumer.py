@@ -100,3 +100,60 @@ async def test_without_a_broker_it_retries_quietly_and_stops_on_request(
     assert not ready.is_set()
     failures = [r for r in caplog.records if "failed" in r.getMessage()]
     assert len(failures) == 1
+
+
+FAIL_AT_COMMIT = """
+CREATE FUNCTION parkops_test_refuse() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$;
+CREATE CONSTRAINT TRIGGER parkops_test_refuse_at_commit AFTER INSERT ON readings
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION parkops_test_refuse();
+"""
+ALLOW_COMMIT = """
+DROP TRIGGER IF EXISTS parkops_test_refuse_at_commit ON readings;
+DROP FUNCTION IF EXISTS parkops_test_refuse();
+"""
+
+
+async def test_a_batch_whose_commit_fails_is_not_acked_and_its_resend_is(
+    pg_sessions: sessionmaker[Session],
+    migrated_postgresql: str,
+    mosquitto_url: str,
+    unique_code: str,
+) -> None:
+    """Every write succeeds but COMMIT itself fails (a deferred trigger): an ack published
+    before the commit would make the agent delete records the database never kept."""
+    site, agent = unique_code, f"{unique_code}-a"
+    with pg_sessions.begin() as session:
+        make_world(session, org_code=unique_code, site_code=site, agent_code=agent)
+    settings = Settings(database_url=migrated_postgresql, mqtt_url=mosquitto_url)
+    engine = pg_sessions.kw["bind"]
+    stop, ready = asyncio.Event(), asyncio.Event()
+    worker = asyncio.create_task(
+        run_ingest(settings=settings, sessions=pg_sessions, stop=stop, ready=ready)
+    )
+    payload = batch(range(1, 4), site=site, agent=agent).model_dump_json().encode()
+    try:
+        await asyncio.wait_for(ready.wait(), 10)
+        broker = parse_broker_url(mosquitto_url)
+        async with aiomqtt.Client(broker.host, broker.port, identifier=f"{site}-edge") as edge:
+            await edge.subscribe(topics.ack(site, agent), qos=1)
+            with engine.begin() as conn:
+                conn.exec_driver_sql(FAIL_AT_COMMIT)
+            try:
+                await edge.publish(topics.data(site, agent), payload, qos=1)
+                with pytest.raises(TimeoutError):
+                    async with asyncio.timeout(2):
+                        await anext(edge.messages)
+            finally:
+                with engine.begin() as conn:
+                    conn.exec_driver_sql(ALLOW_COMMIT)
+            assert await asyncio.to_thread(_count, pg_sessions, Reading) == 0
+            await edge.publish(topics.data(site, agent), payload, qos=1)  # the agent resends
+            async with asyncio.timeout(10):
+                message = await anext(edge.messages)
+        assert isinstance(message.payload, bytes)
+        assert Ack.model_validate_json(message.payload) == Ack(boot=1, seq=3)
+        assert await asyncio.to_thread(_count, pg_sessions, Reading) == 6
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker, 10)

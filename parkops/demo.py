@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import uvicorn
 import yaml
+from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.app import create_app
@@ -33,6 +34,7 @@ from cloud.seed import DemoLogin, seed_demo
 from cloud.settings import Settings
 from edge.agent import run_agent
 from parkops.broker import embedded_broker
+from protocols.mqtt_url import parse_broker_url
 from protocols.profiles import ENERGY_IMPORT
 from protocols.site_config import SiteConfig
 from simulators.history import register_history
@@ -119,14 +121,42 @@ async def _demo(*, seconds: float | None, http_port: int | None, var_dir: Path) 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=ports.http, log_level="warning"))
+    await _run_site(
+        app=app, settings=settings, site=site, logins=logins, stop=stop, seconds=seconds
+    )
 
-    async with embedded_broker(port=ports.broker), asyncio.TaskGroup() as tasks:
+    if seconds is None:
+        print("\nparkops demo stopped.")
+        return True
+    return await asyncio.to_thread(
+        _check, sessions=sessions, site=site, logins=logins, since=started_at
+    )
+
+
+async def _run_site(
+    *,
+    app: FastAPI,
+    settings: Settings,
+    site: SiteConfig,
+    logins: list[DemoLogin],
+    stop: asyncio.Event,
+    seconds: float | None,
+) -> None:
+    """Broker, meters, ingest, agent and web app, until `stop` is set or `seconds` pass."""
+    server = _Server(
+        uvicorn.Config(app, host="127.0.0.1", port=settings.http_port, log_level="warning")
+    )
+    async with (
+        embedded_broker(port=parse_broker_url(settings.mqtt_url).port),
+        asyncio.TaskGroup() as tasks,
+    ):
         site_ready, ingest_ready = asyncio.Event(), asyncio.Event()
         background = [
             tasks.create_task(serve_site(site, speed=SIMULATION_SPEED, ready=site_ready)),
             tasks.create_task(
-                run_ingest(settings=settings, sessions=sessions, stop=stop, ready=ingest_ready)
+                run_ingest(
+                    settings=settings, sessions=app.state.sessions, stop=stop, ready=ingest_ready
+                )
             ),
         ]
         await asyncio.wait_for(asyncio.gather(site_ready.wait(), ingest_ready.wait()), 30)
@@ -143,13 +173,6 @@ async def _demo(*, seconds: float | None, http_port: int | None, var_dir: Path) 
         await web
         for task in background:
             task.cancel()
-
-    if seconds is None:
-        print("\nparkops demo stopped.")
-        return True
-    return await asyncio.to_thread(
-        _check, sessions=sessions, site=site, logins=logins, since=started_at
-    )
 
 
 def _login(session: Session, logins: list[DemoLogin], *, role: str) -> Actor:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from cloud.billing.schemas import ElectricityCharge, OpeningSource
 from cloud.energy import service as energy_service
-from cloud.energy.models import Meter
+from cloud.energy.models import Meter, Reading
 from cloud.errors import Invalid, NotFound
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
@@ -52,25 +52,8 @@ def electricity_charge(
     zone = ZoneInfo(identity_service.get_org(session=session, actor=actor).timezone)
     start_at, end_at = _midnight(start, zone), _midnight(end + timedelta(days=1), zone)
 
-    opening = energy_service.last_reading(
-        session=session, meter=meter, metric=ENERGY_IMPORT, at=start_at
-    )
-    source: OpeningSource = "at_or_before_start"
-    if opening is None:
-        source = "first_in_period"
-        opening = energy_service.first_reading(
-            session=session, meter=meter, metric=ENERGY_IMPORT, start=start_at, before=end_at
-        )
-    if opening is None:
-        raise NoReadings(f"meter {meter.code} has no {ENERGY_IMPORT} reading up to {end}")
-    # At or before the end: a reading exactly at the boundary closes this period and opens the
-    # next, so consecutive periods telescope to the whole register difference.
-    closing = energy_service.last_reading(
-        session=session, meter=meter, metric=ENERGY_IMPORT, at=end_at
-    )
-    assert closing is not None  # opening itself is at or before end_at
-    later = energy_service.first_reading(
-        session=session, meter=meter, metric=ENERGY_IMPORT, start=end_at
+    opening, source, closing, later = _boundary_readings(
+        session=session, meter=meter, start_at=start_at, end_at=end_at
     )
 
     opening_kwh, closing_kwh = _decimal(opening.value), _decimal(closing.value)
@@ -104,6 +87,34 @@ def electricity_charge(
             or end_at - closing.ts > STALE_AFTER
         ),
     )
+
+
+def _boundary_readings(
+    *, session: Session, meter: Meter, start_at: datetime, end_at: datetime
+) -> tuple[Reading, OpeningSource, Reading, Reading | None]:
+    """The energy register readings that open and close [start_at, end_at), and the first one
+    after it (None while the period has not ended or the meter has not reported since)."""
+    opening = energy_service.last_reading(
+        session=session, meter=meter, metric=ENERGY_IMPORT, at=start_at
+    )
+    source: OpeningSource = "at_or_before_start"
+    if opening is None:
+        source = "first_in_period"
+        opening = energy_service.first_reading(
+            session=session, meter=meter, metric=ENERGY_IMPORT, start=start_at, before=end_at
+        )
+    if opening is None:
+        raise NoReadings(f"meter {meter.code} has no {ENERGY_IMPORT} reading before {end_at}")
+    # At or before the end: a reading exactly at the boundary closes this period and opens the
+    # next, so consecutive periods telescope to the whole register difference.
+    closing = energy_service.last_reading(
+        session=session, meter=meter, metric=ENERGY_IMPORT, at=end_at
+    )
+    assert closing is not None  # opening itself is at or before end_at
+    later = energy_service.first_reading(
+        session=session, meter=meter, metric=ENERGY_IMPORT, start=end_at
+    )
+    return opening, source, closing, later
 
 
 def current_electricity_charges(

@@ -27,7 +27,7 @@ bench: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/mypy protocols edge
+	$(BIN)/mypy protocols edge cloud simulators parkops bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

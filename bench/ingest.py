@@ -95,11 +95,9 @@ def main() -> None:
                     assert outcome.kind == "data", outcome.reason
 
         ingest_s = timed(ingest_all)
-        with engine.connect() as conn:
-            rows = [
-                tuple(r)
-                for r in conn.exec_driver_sql("SELECT device_id, metric, ts, value FROM readings")
-            ]
+        with engine.connect() as db:
+            query = "SELECT device_id, metric, ts, value FROM readings"
+            rows = [(r[0], r[1], r[2], r[3]) for r in db.exec_driver_sql(query)]
         copy_s = _copy_limit(dsn, rows)
     finally:
         engine.dispose()

@@ -40,4 +40,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (expire_on_commit=False)."""
+    # Every domain's tables, so a foreign key into another domain (ingest -> orgs) resolves
+    # whichever entry point (web app, ingest worker, a job) made the sessions.
+    import cloud.models  # noqa: F401
+
     return sessionmaker(engine, expire_on_commit=False)

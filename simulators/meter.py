@@ -1,7 +1,8 @@
-"""Simulated electricity meters on a Modbus TCP gateway (RS-485 meters behind one IP:port).
+"""Simulated meters on a Modbus TCP gateway (RS-485 meters behind one IP:port).
 
 The register map comes from the device profile in `protocols`; each meter's behaviour over time
-(power follows an office day, energy only grows) is a named task beside the pymodbus server.
+(power or water flow follows an office day, energy or volume only grows) is a named task beside
+the pymodbus server.
 This is the only simulator module that touches pymodbus.
 """
 
@@ -17,7 +18,14 @@ from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
 from protocols.codecs import encode
-from protocols.profiles import ENERGY_IMPORT, DeviceProfile, get_profile
+from protocols.profiles import (
+    ENERGY_IMPORT,
+    WATER_FLOW,
+    WATER_VOLUME,
+    DeviceProfile,
+    MeasuredValue,
+    get_profile,
+)
 from simulators.load_curve import OfficeLoad
 
 log = logging.getLogger(__name__)
@@ -26,7 +34,22 @@ SITE_TIMEZONE = ZoneInfo("Asia/Shanghai")
 """The simulated meters live in the org's default time zone, so office hours look right."""
 TICK_S = 0.2
 """How often (real seconds) a meter's registers are recomputed."""
-SIMULATED_METRICS = ("voltage", "current", "active_power", "frequency", ENERGY_IMPORT)
+PHASES = ("l1", "l2", "l3")
+PHASE_SHARES = (0.36, 0.33, 0.31)
+"""How an office floor's load splits over the three phases: never quite balanced."""
+PHASE_VOLTAGE_OFFSETS = (0.8, -0.6, 0.3)
+"""Each phase sits a little apart from the others, as on a real low-voltage feeder."""
+SIMULATED_METRICS = (
+    "voltage",
+    "current",
+    *(f"voltage_{p}" for p in PHASES),
+    *(f"current_{p}" for p in PHASES),
+    "active_power",
+    "frequency",
+    ENERGY_IMPORT,
+    WATER_VOLUME,
+    WATER_FLOW,
+)
 
 
 @dataclass(frozen=True)
@@ -40,14 +63,20 @@ class SimulatedMeter:
     speed: float = 1.0
     """Simulated seconds per real second: 60 makes an office day pass in 24 minutes."""
     load: OfficeLoad = field(default_factory=OfficeLoad)
+    start_volume_m3: float = 0.0
+    """A water meter's starting reading."""
+    water: OfficeLoad = field(
+        default_factory=lambda: OfficeLoad(base_kw=0.02, peak_kw=1.2, noise=0.15)
+    )
+    """A water meter's flow in m³/h: the office-day shape (its `power_kw` read as m³/h)."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.unit_id <= 247:
             raise ValueError(f"unit id {self.unit_id} is outside 1..247")
         if self.speed <= 0:
             raise ValueError("speed must be positive")
-        if self.start_energy_kwh < 0:
-            raise ValueError("start energy cannot be negative")
+        if self.start_energy_kwh < 0 or self.start_volume_m3 < 0:
+            raise ValueError("start energy and volume cannot be negative")
         unknown = {v.metric for v in get_profile(self.profile).values} - set(SIMULATED_METRICS)
         if unknown:
             raise ValueError(f"profile {self.profile}: cannot simulate {sorted(unknown)}")
@@ -60,6 +89,7 @@ class LiveMeter:
         self.meter = meter
         self.profile: DeviceProfile = get_profile(meter.profile)
         self.energy_kwh = meter.start_energy_kwh
+        self.volume_m3 = meter.start_volume_m3
         self.simulated_at = started_at
         self.values: dict[str, float] = {}
         self._words: dict[int, int] = {}
@@ -73,7 +103,9 @@ class LiveMeter:
 
     def _refresh(self, *, elapsed_s: float) -> None:
         power_kw = self.meter.load.power_kw(self.simulated_at, seed=self.meter.seed)
+        flow_m3h = self.meter.water.power_kw(self.simulated_at, seed=self.meter.seed)
         self.energy_kwh += power_kw * elapsed_s / 3600.0
+        self.volume_m3 += flow_m3h * elapsed_s / 3600.0
         hour = self.simulated_at.hour + self.simulated_at.minute / 60
         # Grid voltage is high at night and sags a little under the day's load.
         voltage = 227.5 + 4.0 * math.cos(2 * math.pi * (hour - 3) / 24) - 0.15 * power_kw
@@ -84,10 +116,15 @@ class LiveMeter:
             "active_power": power_kw,
             "frequency": 50.0 + 0.03 * math.sin(self.simulated_at.timestamp() / 37.0),
             ENERGY_IMPORT: self.energy_kwh,
+            WATER_VOLUME: self.volume_m3,
+            WATER_FLOW: flow_m3h,
         }
+        for phase, share, offset in zip(PHASES, PHASE_SHARES, PHASE_VOLTAGE_OFFSETS, strict=True):
+            phase_voltage = voltage + offset
+            self.values[f"voltage_{phase}"] = phase_voltage
+            self.values[f"current_{phase}"] = power_kw * share * 1000.0 / phase_voltage
         for measured in self.profile.values:
-            raw = self.values[measured.metric] / measured.scale
-            for offset, word in enumerate(encode(raw, measured.data_type, measured.word_order)):
+            for offset, word in enumerate(_encode(measured, self.values[measured.metric])):
                 self._words[measured.address + offset] = word
 
     def register_map(self) -> list[SimData]:
@@ -126,6 +163,11 @@ class LiveMeter:
             now = loop.time()
             self.advance(now - last)
             last = now
+
+
+def _encode(measured: MeasuredValue, value: float) -> list[int]:
+    """The registers a meter shows for `value`: raw = value / scale, in its data type."""
+    return encode(value / measured.scale, measured.data_type, measured.word_order)
 
 
 async def _gateway_target_failed(*_args: object) -> ExcCodes:

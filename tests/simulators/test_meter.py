@@ -5,7 +5,13 @@ import pytest
 from pymodbus.client import AsyncModbusTcpClient
 
 from protocols.codecs import decode
-from protocols.profiles import CHINT_DDSU666
+from protocols.profiles import (
+    ACREL_ADW300,
+    CHINT_DDSU666,
+    EASTRON_SDM630,
+    GENERIC_WATER_METER,
+    PROFILES,
+)
 from simulators.meter import SITE_TIMEZONE, LiveMeter, SimulatedMeter, serve_meters
 from tests.conftest import free_tcp_port
 from tests.support import running
@@ -38,8 +44,58 @@ def test_meters_that_cannot_exist_are_refused():
         SimulatedMeter(unit_id=0)
     with pytest.raises(ValueError):
         SimulatedMeter(unit_id=1, speed=0)
-    with pytest.raises(KeyError, match="known: chint-ddsu666"):
+    with pytest.raises(KeyError, match="known: .*chint-ddsu666"):
         SimulatedMeter(unit_id=1, profile="acme-9000")
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_every_profile_can_be_simulated_and_its_registers_decode_back(profile):
+    meter = LiveMeter(SimulatedMeter(unit_id=1, profile=profile), started_at=WORKDAY_10AM)
+    for measured in meter.profile.values:
+        words = [meter._words[measured.address + i] for i in range(measured.count)]
+        raw = decode(words, measured.data_type, measured.word_order)
+        expected = meter.values[measured.metric]
+        # Integer registers keep only as many digits as their scale allows.
+        assert raw * measured.scale == pytest.approx(expected, rel=1e-5, abs=measured.scale)
+
+
+def test_three_phases_share_the_load():
+    meter = LiveMeter(
+        SimulatedMeter(unit_id=1, profile=EASTRON_SDM630.name), started_at=WORKDAY_10AM
+    )
+    values = meter.values
+    phase_kw = sum(values[f"voltage_l{n}"] * values[f"current_l{n}"] / 1000 for n in (1, 2, 3))
+    assert phase_kw == pytest.approx(values["active_power"])
+    assert len({round(values[f"current_l{n}"], 3) for n in (1, 2, 3)}) == 3  # not balanced
+
+
+def test_scaled_integer_registers_hold_the_raw_count():
+    meter = LiveMeter(
+        SimulatedMeter(unit_id=1, profile=ACREL_ADW300.name, start_energy_kwh=1234.567),
+        started_at=WORKDAY_10AM,
+    )
+    voltage = ACREL_ADW300.value("voltage_l1")
+    assert meter._words[voltage.address] == round(meter.values["voltage_l1"] * 10)
+    power = ACREL_ADW300.value("active_power")  # int32 watts for a kW metric
+    watts = decode([meter._words[power.address], meter._words[power.address + 1]], "int32")
+    assert watts == round(meter.values["active_power"] * 1000)
+    energy = ACREL_ADW300.value("energy_import")
+    hundredths = decode([meter._words[energy.address + i] for i in (0, 1)], "int32")
+    assert hundredths == 123457
+
+
+def test_water_volume_integrates_the_flow_and_only_grows():
+    meter = LiveMeter(
+        SimulatedMeter(unit_id=1, profile=GENERIC_WATER_METER.name, start_volume_m3=50.0, speed=60),
+        started_at=WORKDAY_10AM,
+    )
+    readings = []
+    for _ in range(60):  # one simulated hour of a working morning
+        meter.advance(1.0)
+        readings.append(meter.volume_m3)
+    assert all(b > a for a, b in zip(readings, readings[1:], strict=False))
+    assert 0.5 < meter.values["water_flow"] < 2.0
+    assert readings[-1] - 50.0 == pytest.approx(1.2, rel=0.2)  # an hour at the plateau
 
 
 async def _read(client, unit, metric):

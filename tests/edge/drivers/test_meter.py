@@ -1,3 +1,4 @@
+import asyncio
 import math
 
 import pytest
@@ -6,7 +7,14 @@ from edge.drivers.meter import MeterDriver, plan_reads
 from edge.errors import TransportError
 from edge.transports.modbus import ModbusTcpTransport
 from protocols.codecs import encode
-from protocols.profiles import CHINT_DDSU666, DeviceProfile, MeasuredValue
+from protocols.profiles import (
+    ACREL_ADW300,
+    CHINT_DDSU666,
+    EASTRON_SDM120,
+    PROFILES,
+    DeviceProfile,
+    MeasuredValue,
+)
 from simulators.meter import SimulatedMeter, serve_meters
 from tests.conftest import free_tcp_port
 from tests.support import running
@@ -121,3 +129,91 @@ async def test_reads_the_simulated_meter_over_tcp():
     assert values["frequency"] == pytest.approx(50, abs=0.1)
     assert values["energy_import"] == pytest.approx(777.0, abs=0.01)
     assert values["current"] == pytest.approx(values["active_power"] * 1000 / values["voltage"])
+
+
+def _words(bus: FakeBus, unit: int, function_code: int, address: int, words: list[int]) -> None:
+    for offset, word in enumerate(words):
+        bus.registers[(function_code, unit, address + offset)] = word
+
+
+async def test_acrel_adw300_scaled_integers_from_hand_built_registers():
+    bus = FakeBus({})
+    _words(bus, 2, 3, 20, [2301, 2298, 2305])  # 0.1 V
+    _words(bus, 2, 3, 26, [1025, 987, 1010])  # 0.01 A
+    _words(bus, 2, 3, 36, [0xFFFF, 0xFA24])  # int32 W: -1500 W, exporting
+    _words(bus, 2, 3, 62, [0x075B, 0xCD15])  # int32 0.01 kWh: 123456789
+    values = await MeterDriver(transport=bus, profile=ACREL_ADW300, unit_id=2).read()
+    assert values == pytest.approx(
+        {
+            "voltage_l1": 230.1,
+            "voltage_l2": 229.8,
+            "voltage_l3": 230.5,
+            "current_l1": 10.25,
+            "current_l2": 9.87,
+            "current_l3": 10.10,
+            "active_power": -1.5,
+            "energy_import": 1234567.89,
+        }
+    )
+    assert bus.requests == [(3, 2, 20, 3), (3, 2, 26, 3), (3, 2, 36, 2), (3, 2, 62, 2)]
+
+
+async def test_eastron_sdm120_watts_become_kilowatts():
+    bus = FakeBus({})
+    _words(bus, 1, 4, 0x0000, [0x4366, 0x0000])  # 230.0 V
+    _words(bus, 1, 4, 0x0006, [0x4124, 0x0000])  # 10.25 A
+    _words(bus, 1, 4, 0x000C, [0x4513, 0x0000])  # 2352.0 W
+    _words(bus, 1, 4, 0x0046, [0x4248, 0x0000, 0x447A, 0x0000])  # 50.0 Hz, 1000.0 kWh
+    values = await MeterDriver(transport=bus, profile=EASTRON_SDM120, unit_id=1).read()
+    assert values == pytest.approx(
+        {
+            "voltage": 230.0,
+            "current": 10.25,
+            "active_power": 2.352,
+            "frequency": 50.0,
+            "energy_import": 1000.0,
+        }
+    )
+    # Frequency and import energy touch: one request for both.
+    assert bus.requests == [(4, 1, 0x0, 2), (4, 1, 0x6, 2), (4, 1, 0xC, 2), (4, 1, 0x46, 4)]
+
+
+PLAUSIBLE = {
+    "voltage": (215.0, 240.0),
+    "current": (0.0, 60.0),
+    "active_power": (0.0, 15.0),
+    "frequency": (49.9, 50.1),
+    "energy_import": (500.0, 600.0),
+    "water_volume": (500.0, 600.0),
+    "water_flow": (0.0, 5.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+async def test_reads_every_simulated_profile_over_tcp(name):
+    profile = PROFILES[name]
+    port = free_tcp_port()
+    meter = SimulatedMeter(
+        unit_id=5, profile=name, start_energy_kwh=500.0, start_volume_m3=500.0, speed=3600.0
+    )
+
+    async def gateway(ready):
+        await serve_meters(host="127.0.0.1", port=port, meters=[meter], ready=ready)
+
+    async with (
+        running(gateway),
+        ModbusTcpTransport(host="127.0.0.1", port=port, timeout_s=1.0) as transport,
+    ):
+        driver = MeterDriver(transport=transport, profile=profile, unit_id=5)
+        first = await driver.read()
+        await asyncio.sleep(0.3)  # five simulated minutes at 3600x
+        second = await driver.read()
+
+    assert set(first) == set(second) == {v.metric for v in profile.values}
+    for metric, value in first.items():
+        low, high = PLAUSIBLE[metric.removesuffix("_l1").removesuffix("_l2").removesuffix("_l3")]
+        assert low <= value <= high, (metric, value)
+    for measured in profile.values:
+        if measured.cumulative:
+            assert second[measured.metric] >= first[measured.metric]
+    assert max(second[v.metric] - first[v.metric] for v in profile.values if v.cumulative) > 0

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from cloud import cli as cloud_cli
+from cloud.leasing import cli as lease_cli
 from edge import cli as edge_cli
 from simulators import cli as sim_cli
 
@@ -17,6 +18,7 @@ app = typer.Typer(
 )
 app.add_typer(cloud_cli.app, name="cloud", help="The cloud app: web UI, REST API, ingest.")
 app.add_typer(cloud_cli.db_app, name="db", help="Database schema (Alembic migrations).")
+app.add_typer(lease_cli.app, name="lease", help="Leasing: contract terms and their schedules.")
 app.add_typer(edge_cli.app, name="edge", help="The edge agent that runs on a building's Pi.")
 app.add_typer(sim_cli.app, name="sim", help="Simulated devices speaking real protocols.")
 

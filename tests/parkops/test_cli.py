@@ -29,7 +29,7 @@ def parkops(*args: str, timeout: float = 60, cwd: Path = ROOT) -> subprocess.Com
 def test_help_names_every_command_group() -> None:
     result = parkops("--help")
     assert result.returncode == 0, result.stderr
-    for group in ("demo", "cloud", "db", "edge", "sim", "bench"):
+    for group in ("demo", "cloud", "db", "lease", "edge", "sim", "asyncapi", "bench"):
         assert group in result.stdout
 
 

@@ -50,6 +50,11 @@ def latest_readings(*, session: Session, actor: Actor) -> list[MeterSnapshot]:
     latest: dict[int, list[tuple[str, datetime, float]]] = {m.id: [] for m in meters}
     for device_id, metric, ts, value in _latest_values(session, pairs):
         latest[device_id].append((metric, ts, value))
+    if actor.is_tenant:  # a value from before the tenant's lease is the previous tenant's
+        for m in meters:
+            assert m.unit_id is not None
+            since, _ = leasing_service.tenancy(session=session, actor=actor, unit_id=m.unit_id)
+            latest[m.id] = [(metric, ts, v) for metric, ts, v in latest[m.id] if ts >= since]
     return [
         MeterSnapshot(
             meter_code=m.code,
@@ -127,6 +132,12 @@ def readings(
     if end <= start:
         raise Invalid("end must be after start", field="end")
     meter = get_meter(session=session, actor=actor, code=meter_code)
+    if actor.is_tenant:  # only what the meter recorded during this tenant's lease
+        assert meter.unit_id is not None  # a tenant sees only meters of its units
+        since, until = leasing_service.tenancy(session=session, actor=actor, unit_id=meter.unit_id)
+        start, end = max(start, since), min(end, until)
+        if end <= start:
+            return []
     stmt = select(Reading).where(
         Reading.device_id == meter.id, Reading.ts >= start, Reading.ts < end
     )

@@ -1,6 +1,7 @@
 """Tenants and leases, scoped to the actor: staff see their org's, a tenant sees its own."""
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -32,6 +33,37 @@ def visible_unit_ids(*, session: Session, actor: Actor, today: date | None = Non
         Lease.start_date <= today,
         Lease.end_date >= today,
     )
+
+
+def tenancy(
+    *, session: Session, actor: Actor, unit_id: int, today: date | None = None
+) -> tuple[datetime, datetime]:
+    """For a tenant actor: the instants [from, until) of its lease in force on the unit.
+
+    What a unit's meters recorded outside them belongs to someone else (the previous or the
+    next tenant), so a tenant's view of readings is cut to this window.
+    """
+    today = today or identity_service.org_today(session=session, actor=actor)
+    lease = session.scalar(
+        select(Lease)
+        .where(
+            Lease.org_id == actor.org_id,
+            Lease.tenant_id == actor.tenant_id,
+            Lease.unit_id == unit_id,
+            Lease.start_date <= today,
+            Lease.end_date >= today,
+        )
+        .order_by(Lease.start_date.desc())
+        .limit(1)
+    )
+    if lease is None:
+        raise NotFound("no lease in force on this unit")
+    zone = ZoneInfo(identity_service.get_org(session=session, actor=actor).timezone)
+    return _midnight(lease.start_date, zone), _midnight(lease.end_date + timedelta(days=1), zone)
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def list_leases(*, session: Session, actor: Actor) -> list[Lease]:

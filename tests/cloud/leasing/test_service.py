@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ from cloud.identity import service as identity_service
 from cloud.leasing import service
 from cloud.leasing.models import Lease
 from cloud.properties import service as properties_service
-from tests.cloud.factories import World
+from tests.cloud.factories import World, add_readings
 
 
 def codes(leases: list[Lease]) -> list[str]:
@@ -88,3 +88,48 @@ def test_without_a_date_visibility_is_as_of_the_orgs_today(
         session=session, actor=handover.actors["tenant_b"], code="M-101"
     )
     assert meter.unit_id == handover.units["U-101"].id
+
+
+def test_a_new_tenant_sees_only_what_its_meter_recorded_during_its_lease(
+    session: Session, handover: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TB takes over U-101 on 2026-07-01 (00:00 in Shanghai is 06-30 16:00 UTC): TA's
+    consumption before that is not TB's to read."""
+    monkeypatch.setattr(identity_service, "org_today", lambda **_: date(2026, 7, 2))
+    meter = handover.meters["M-101"]
+    add_readings(
+        session,
+        meter,
+        [
+            (datetime(2026, 6, 30, 15, 59, tzinfo=UTC), 100.0),  # TA's last minute
+            (datetime(2026, 6, 30, 16, 0, tzinfo=UTC), 101.0),  # TB's first
+            (datetime(2026, 7, 1, 8, 0, tzinfo=UTC), 110.0),
+        ],
+    )
+    tenant_b = handover.actors["tenant_b"]
+    seen = energy_service.readings(
+        session=session,
+        actor=tenant_b,
+        meter_code="M-101",
+        start=datetime(2026, 6, 1, tzinfo=UTC),
+        end=datetime(2026, 8, 1, tzinfo=UTC),
+    )
+    assert [r.value for r in seen] == [101.0, 110.0]
+    staff = energy_service.readings(
+        session=session,
+        actor=handover.actors["engineer"],
+        meter_code="M-101",
+        start=datetime(2026, 6, 1, tzinfo=UTC),
+        end=datetime(2026, 8, 1, tzinfo=UTC),
+    )
+    assert [r.value for r in staff] == [100.0, 101.0, 110.0]
+
+
+def test_a_tenants_latest_values_never_come_from_before_its_lease(
+    session: Session, handover: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(identity_service, "org_today", lambda **_: date(2026, 7, 1))
+    add_readings(session, handover.meters["M-101"], [(datetime(2026, 6, 20, tzinfo=UTC), 99.0)])
+    snapshots = energy_service.latest_readings(session=session, actor=handover.actors["tenant_b"])
+    by_meter = {s.meter_code: s for s in snapshots}
+    assert by_meter["M-101"].values == {} and by_meter["M-101"].last_ts is None

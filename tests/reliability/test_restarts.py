@@ -92,6 +92,41 @@ def outbox_pending(path: Path) -> int:
         return int(db.execute("SELECT count(*) FROM records").fetchone()[0])
 
 
+class OutboxWatch:
+    """Samples the agent's outbox file from outside: the highest seq each boot ever reached,
+    and what is still waiting. Together with the database this shows nothing was dropped."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.highest: dict[int, int] = {}
+
+    def waiting(self) -> dict[int, set[int]]:
+        if not self.path.exists():
+            return {}
+        with sqlite3.connect(self.path) as db:
+            rows = db.execute("SELECT boot, seq FROM records").fetchall()
+        by_boot: dict[int, set[int]] = {}
+        for boot, seq in rows:
+            by_boot.setdefault(boot, set()).add(seq)
+            self.highest[boot] = max(self.highest.get(boot, 0), seq)
+        return by_boot
+
+    async def keep_sampling(self) -> None:
+        while True:
+            self.waiting()
+            await asyncio.sleep(0.05)
+
+    def assert_nothing_lost(self, sessions: sessionmaker[Session]) -> None:
+        """Every seq a boot reached is committed in the cloud or still waiting in the outbox."""
+        waiting, by_boot = self.waiting(), committed(sessions)
+        for boot, seqs in by_boot.items():
+            self.highest[boot] = max(self.highest.get(boot, 0), seqs[-1])
+        for boot, top in self.highest.items():
+            have = set(by_boot.get(boot, [])) | waiting.get(boot, set())
+            lost = sorted(set(range(1, top + 1)) - have)
+            assert not lost, f"boot {boot}: {len(lost)} records lost, from seq {lost[0]}"
+
+
 def committed(sessions: sessionmaker[Session]) -> dict[int, list[int]]:
     """Committed seqs per boot."""
     with sessions() as session:
@@ -127,7 +162,7 @@ async def cloud_and_site(
             device["poll_interval_s"] = 0.2
     outbox = tmp_path / "outbox.sqlite3"
     raw["mqtt"] = {"url": broker.url, "protocol": "5"}
-    raw["outbox"] = {"path": str(outbox), "batch_interval_s": 0.1, "resend_after_s": 2}
+    raw["outbox"] = {"path": str(outbox), "batch_interval_s": 0.5, "resend_after_s": 2}
     site = SiteConfig.model_validate(raw)
     config_path = tmp_path / "site.yaml"
     config_path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
@@ -162,15 +197,18 @@ async def test_agent_killed_mid_stream_loses_and_duplicates_nothing(tmp_path: Pa
     broker.start()
     try:
         async with cloud_and_site(tmp_path, broker) as (sessions, config, outbox):
+            watch = OutboxWatch(outbox)
+            sampling = asyncio.create_task(watch.keep_sampling())
             with agent_process(config) as first:
                 await eventually(
-                    lambda: _total(sessions) >= 30,
+                    lambda: _total(sessions) >= 30 and outbox_pending(outbox) > 0,
                     timeout_s=30,
-                    every_s=0.1,
-                    what="the first agent's records committed",
+                    every_s=0.01,
+                    what="the first agent's records committed, and more waiting",
                 )
                 first.send_signal(signal.SIGKILL)  # no goodbye, records still in flight
                 first.wait(timeout=10)
+                left_behind = watch.waiting()
             with agent_process(config):
                 await eventually(
                     lambda: len(committed(sessions)) == 2,
@@ -190,11 +228,15 @@ async def test_agent_killed_mid_stream_loses_and_duplicates_nothing(tmp_path: Pa
                     every_s=0.1,
                     what="a quiet moment",
                 )
+            sampling.cancel()
             by_boot = assert_exactly_once(sessions)
+            watch.assert_nothing_lost(sessions)
     finally:
         broker.kill()
     first_boot, second_boot = sorted(by_boot)
     assert second_boot > first_boot and len(by_boot[first_boot]) >= 30
+    assert left_behind.get(first_boot), "the kill left nothing unacked: nothing was tested"
+    assert by_boot[first_boot][-1] == watch.highest[first_boot]  # the dead boot's tail arrived
 
 
 @pytest.mark.postgres
@@ -205,6 +247,8 @@ async def test_broker_killed_and_restarted_mid_stream_loses_and_duplicates_nothi
     broker.start()
     try:
         async with cloud_and_site(tmp_path, broker) as (sessions, config, outbox):
+            watch = OutboxWatch(outbox)
+            sampling = asyncio.create_task(watch.keep_sampling())
             with agent_process(config):
                 await eventually(
                     lambda: _total(sessions) >= 30,
@@ -215,6 +259,7 @@ async def test_broker_killed_and_restarted_mid_stream_loses_and_duplicates_nothi
                 broker.kill()  # everything the broker held in flight is gone
                 before = _total(sessions)
                 await asyncio.sleep(2)  # the agent keeps polling into its outbox meanwhile
+                backlog = outbox_pending(outbox)
                 broker.start()
                 await eventually(
                     lambda: _total(sessions) >= before + 30,
@@ -228,9 +273,12 @@ async def test_broker_killed_and_restarted_mid_stream_loses_and_duplicates_nothi
                     every_s=0.1,
                     what="the outbox to drain",
                 )
+            sampling.cancel()
             assert_exactly_once(sessions)
+            watch.assert_nothing_lost(sessions)
     finally:
         broker.kill()
+    assert backlog >= 10, "the outage built no backlog: the resend path was not tested"
 
 
 def _settled(sessions: sessionmaker[Session]) -> bool:

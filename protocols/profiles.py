@@ -180,8 +180,8 @@ GENERIC_WATER_METER = DeviceProfile(
     ),
 )
 """No single maker's map: the common layout of RS-485 water meters, a uint32 litre counter
-(0.001 m³) followed by the flow rate in 0.01 m³/h. A meter laid out otherwise gets its own
-profile in the site YAML."""
+(0.001 m³) followed by the flow rate in 0.01 m³/h. A meter laid out otherwise needs a profile
+of its own here (profiles written in the site YAML are still to come)."""
 
 PROFILES: dict[str, DeviceProfile] = {
     p.name: p

@@ -53,7 +53,11 @@ def electricity_charge(
     start_at, end_at = _midnight(start, zone), _midnight(end + timedelta(days=1), zone)
 
     opening, source, closing, later = _boundary_readings(
-        session=session, meter=meter, start_at=start_at, end_at=end_at
+        session=session,
+        meter=meter,
+        start_at=start_at,
+        end_at=end_at,
+        lease_starts=start == lease.start_date,
     )
 
     opening_kwh, closing_kwh = _decimal(opening.value), _decimal(closing.value)
@@ -90,14 +94,20 @@ def electricity_charge(
 
 
 def _boundary_readings(
-    *, session: Session, meter: Meter, start_at: datetime, end_at: datetime
+    *, session: Session, meter: Meter, start_at: datetime, end_at: datetime, lease_starts: bool
 ) -> tuple[Reading, OpeningSource, Reading, Reading | None]:
     """The energy register readings that open and close [start_at, end_at), and the first one
-    after it (None while the period has not ended or the meter has not reported since)."""
+    after it (None while the period has not ended or the meter has not reported since).
+
+    When the period is the lease's first, a stale reading before it is left out: what the meter
+    counted before the lease began belongs to the previous occupant, not to this tenant.
+    """
     opening = energy_service.last_reading(
         session=session, meter=meter, metric=ENERGY_IMPORT, at=start_at
     )
     source: OpeningSource = "at_or_before_start"
+    if opening is not None and lease_starts and start_at - opening.ts > STALE_AFTER:
+        opening = None
     if opening is None:
         source = "first_in_period"
         opening = energy_service.first_reading(

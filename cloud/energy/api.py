@@ -36,9 +36,12 @@ def meter_readings(
 def record_readings(
     code: str, readings: list[ReadingCreate], session: SessionDep, actor: CurrentActor
 ) -> list[ReadingRead]:
-    """Readings taken by hand or imported; one already stored for the same instant is kept."""
-    service.record_readings(session=session, actor=actor, meter_code=code, readings=readings)
-    return [ReadingRead.model_validate(r, from_attributes=True) for r in readings]
+    """Readings taken by hand or imported; returns those stored (one already stored for the
+    same metric and instant is kept as it was, and left out of the answer)."""
+    stored = service.record_readings(
+        session=session, actor=actor, meter_code=code, readings=readings
+    )
+    return [ReadingRead.model_validate(r) for r in stored]
 
 
 @router.get("/readings/latest", response_model=list[MeterSnapshot])

@@ -69,12 +69,10 @@ def latest_readings(*, session: Session, actor: Actor) -> list[MeterSnapshot]:
 
 def record_readings(
     *, session: Session, actor: Actor, meter_code: str, readings: Sequence[ReadingCreate]
-) -> None:
-    """Store readings of one meter taken outside ingest (by hand, or imported history).
-
-    A reading already stored for the same metric and instant is kept as it was, so an import
-    can be run again.
-    """
+) -> list[Reading]:
+    """Store readings of one meter taken outside ingest (by hand, or imported history); returns
+    those stored. A reading already stored for the same metric and instant is kept as it was,
+    so an import can be run again."""
     require_role(actor, Role.admin, Role.engineer)
     meter = get_meter(session=session, actor=actor, code=meter_code)
     metrics = {v.metric for v in _profile_values(meter.profile)}
@@ -87,9 +85,10 @@ def record_readings(
     rows = [
         {"device_id": meter.id, "metric": r.metric, "ts": r.ts, "value": r.value} for r in readings
     ]
-    if rows:
-        session.execute(insert_ignoring_duplicates(session, Reading), rows)
-    session.flush()
+    if not rows:
+        return []
+    stored = session.scalars(insert_ignoring_duplicates(session, Reading).returning(Reading), rows)
+    return list(stored)
 
 
 def _profile_values(profile: str) -> tuple[MeasuredValue, ...]:

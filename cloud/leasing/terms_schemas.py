@@ -96,8 +96,9 @@ class FreeRentWindow(_Terms):
 
 
 class DueRule(_Terms):
-    """When a period is due, always in advance: N days before it starts, or on day D of the
-    month before (or of) the month it starts in; D past a month's end means its last day."""
+    """When a period is due: N days before it starts, on day D of the month before the month it
+    starts in, or on day D of that month itself (which can fall after the period's first day
+    when the period starts mid-month); D past a month's end means its last day."""
 
     rule: Literal["days_before_start", "day_of_month_before", "day_of_start_month"]
     days: int = Field(default=0, ge=0, le=366)
@@ -108,7 +109,7 @@ class ContractTerms(_Terms):
     code: str | None = Field(default=None, description="Contract code, e.g. HT-2026-0001")
     lease_start: date = Field(description="Handover (交付日)")
     rent_start: date = Field(description="Rent start (计租日)")
-    end: date = Field(description="Last day of the lease")
+    end: date = Field(le=date(9000, 12, 31), description="Last day of the lease")
     units: list[UnitArea] = Field(min_length=1)
     fee_items: list[FeeItem] = Field(min_length=1)
     free_rent: list[FreeRentWindow] = Field(default_factory=list)

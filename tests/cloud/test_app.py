@@ -108,7 +108,9 @@ async def test_meters_and_readings(client: AsyncClient, world: World, readings: 
     denied = await client.post("/api/v1/meters/M-101/readings", json=by_hand, headers=tenant)
     assert denied.status_code == 403
     taken = await client.post("/api/v1/meters/M-101/readings", json=by_hand, headers=engineer)
-    assert taken.status_code == 200
+    assert taken.status_code == 200 and [r["value"] for r in taken.json()] == [112.25]
+    again = await client.post("/api/v1/meters/M-101/readings", json=by_hand, headers=engineer)
+    assert again.json() == []  # already stored: kept, and not claimed as stored again
     latest = (await client.get("/api/v1/readings/latest", headers=tenant)).json()
     assert latest[0]["values"] == {"energy_import": 112.25}
     naive = {"start": "2026-03-01T00:00:00", "end": "2026-04-01T00:00:00"}

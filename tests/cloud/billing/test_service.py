@@ -254,3 +254,28 @@ def test_month_to_date_is_of_the_orgs_today_by_default(
         ("HT-2026-0001", date(2026, 3, 20)),
         ("HT-2026-0002", date(2026, 3, 20)),
     ]
+
+
+def test_a_new_lease_is_not_billed_what_the_meter_counted_before_it_began(
+    session: Session, world: World
+) -> None:
+    """HT-2026-0002 begins 2026-01-01 (factories); its meter last reported in November, went
+    offline over the handover and came back on 01-10: the gap's energy is not this tenant's."""
+    add_readings(
+        session,
+        world.meters["M-102"],
+        [
+            (utc(2025, 11, 20), 500.0),  # the previous occupant's last reading
+            (utc(2026, 1, 10), 640.0),  # back online, inside the new lease
+            (utc(2026, 1, 31, 16), 700.0),  # 00:00 local on 02-01: closes January
+        ],
+    )
+    charge = service.electricity_charge(
+        session=session,
+        actor=world.actors["finance"],
+        lease_code="HT-2026-0002",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 1, 31),
+    )
+    assert (charge.opening_ts, charge.opening_source) == (utc(2026, 1, 10), "first_in_period")
+    assert charge.kwh == Decimal("60.00") and charge.partial is True

@@ -93,7 +93,7 @@ def test_recorded_readings_are_stored_once_and_kept_on_a_rerun(
     service.record_readings(
         session=session, actor=engineer, meter_code="M-102", readings=[_reading(0, 10.0)]
     )
-    service.record_readings(  # the import runs again, with a different value for minute 0
+    stored = service.record_readings(  # the import runs again, with another value for minute 0
         session=session,
         actor=engineer,
         meter_code="M-102",
@@ -103,6 +103,7 @@ def test_recorded_readings_are_stored_once_and_kept_on_a_rerun(
         session=session, actor=engineer, meter_code="M-102", start=T0, end=T0 + timedelta(hours=1)
     )
     assert [(r.ts, r.value) for r in found] == [(T0, 10.0), (T0 + timedelta(minutes=1), 11.5)]
+    assert [(r.ts, r.value) for r in stored] == [(T0 + timedelta(minutes=1), 11.5)]
 
 
 def test_recording_readings_names_the_bad_row_and_writes_nothing(

@@ -12,12 +12,15 @@ whole seconds, or the stored boot + 1 if that is larger. The clock keeps boots g
 outbox file is lost (new SD card, var/ wiped): starting again at boot 1 would make the cloud,
 idempotent on (agent, boot, seq), take new records for ones it has, ack them, and the agent
 would delete them unsent. The stored + 1 keeps boots growing when the clock steps back (a Pi
-without RTC restores its clock from fake-hwclock, so it is only nearly monotonic).
+without RTC restores its clock from fake-hwclock, so it is only nearly monotonic). A clock
+before CLOCK_FLOOR was never set at all (a Pi that has not synchronised yet): then a random
+boot above the floor stands in, so two fresh outboxes started unsynchronised do not collide.
 
 Resend timing runs on `time.monotonic`: `sent_at` is cleared on open and on reconnect, so it
 never outlives the process, and a clock stepped by NTP at boot cannot hold resends back.
 """
 
+import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +33,11 @@ from typing import Any, Self
 from pydantic import TypeAdapter
 
 from protocols.messages import EventRecord, ReadingRecord, Record
+
+CLOCK_FLOOR = 1_767_225_600
+"""2026-01-01T00:00Z: a wall clock earlier than this has not been set."""
+_UNSET_CLOCK_BOOTS = 2**40
+"""Random boots for an unset clock lie far above any real clock's seconds."""
 
 _RECORD = TypeAdapter[Record](Record)
 
@@ -71,7 +79,7 @@ class Outbox:
         self._db.executescript(_SCHEMA)
         with self._transaction():
             row = self._db.execute("SELECT value FROM outbox_state WHERE key = 'boot'").fetchone()
-            self.boot: int = max(row[0] + 1 if row else 1, int(wall_clock()))
+            self.boot: int = max(row[0] + 1 if row else 1, _boot_from_clock(wall_clock()))
             self._db.execute(
                 "INSERT INTO outbox_state (key, value) VALUES ('boot', ?)"
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -197,3 +205,9 @@ class Outbox:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+
+def _boot_from_clock(now: float) -> int:
+    if now >= CLOCK_FLOOR:
+        return int(now)
+    return _UNSET_CLOCK_BOOTS + secrets.randbelow(_UNSET_CLOCK_BOOTS)

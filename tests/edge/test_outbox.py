@@ -195,3 +195,17 @@ def test_an_old_outbox_file_gets_the_in_flight_index_and_keeps_its_records(path,
         "SELECT record FROM records WHERE sent_at IS NULL OR sent_at <= ? ORDER BY boot, seq"
     )
     assert _query_plan(path, next_batch) == "SCAN records"
+
+
+def test_an_unset_clock_draws_a_random_boot_far_above_any_real_one(path, clock, wall):
+    """A Pi that has not synchronised its clock may read 1970: two fresh outboxes started so
+    must not draw the same boot, or the cloud would take one's records for the other's."""
+    wall.now = 86_400.0  # 1970-01-02
+    boots = []
+    for _ in range(3):
+        path.unlink(missing_ok=True)
+        with _open(path, clock, wall) as outbox:
+            boots.append(outbox.boot)
+    assert len(set(boots)) == 3 and min(boots) > 10 * WALL
+    with _open(path, clock, wall) as outbox:  # the same file opened again still grows
+        assert outbox.boot > boots[-1]

@@ -1,9 +1,8 @@
 """Electricity charges from cumulative meter registers — a difference, never a sum of deltas."""
 
 import logging
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,8 +48,9 @@ def electricity_charge(
             field="period_start",
         )
     meter = _billing_meter(session=session, lease=lease)
-    zone = ZoneInfo(identity_service.get_org(session=session, actor=actor).timezone)
-    start_at, end_at = _midnight(start, zone), _midnight(end + timedelta(days=1), zone)
+    start_at, end_at = identity_service.org_instants(
+        session=session, actor=actor, first=start, last=end
+    )
 
     opening, source, closing, later = _boundary_readings(
         session=session,
@@ -177,10 +177,6 @@ def _billing_meter(*, session: Session, lease: Lease) -> Meter:
             "one per unit is supported for now"
         )
     return meters[0]
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), zone).astimezone(UTC)
 
 
 def _decimal(value: float) -> Decimal:

@@ -1,6 +1,6 @@
 """Login, tokens and users. Passwords are argon2id hashes; tokens are signed, short-lived ids."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -86,6 +86,17 @@ def org_today(*, session: Session, actor: Actor, now: datetime | None = None) ->
     """Today's date in the actor's org time zone (business dates are org-local)."""
     org = get_org(session=session, actor=actor)
     return (now or datetime.now(UTC)).astimezone(ZoneInfo(org.timezone)).date()
+
+
+def org_instants(
+    *, session: Session, actor: Actor, first: date, last: date
+) -> tuple[datetime, datetime]:
+    """The UTC instants [first 00:00, the day after last 00:00) of business dates `first` to
+    `last` (both included) in the actor's org time zone."""
+    zone = ZoneInfo(get_org(session=session, actor=actor).timezone)
+    start = datetime.combine(first, time(0), tzinfo=zone)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def create_user(*, session: Session, actor: Actor, data: UserCreate) -> User:

@@ -1,7 +1,6 @@
 """Tenants and leases, scoped to the actor: staff see their org's, a tenant sees its own."""
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -58,12 +57,9 @@ def tenancy(
     )
     if lease is None:
         raise NotFound("no lease in force on this unit")
-    zone = ZoneInfo(identity_service.get_org(session=session, actor=actor).timezone)
-    return _midnight(lease.start_date, zone), _midnight(lease.end_date + timedelta(days=1), zone)
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    return identity_service.org_instants(
+        session=session, actor=actor, first=lease.start_date, last=lease.end_date
+    )
 
 
 def list_leases(*, session: Session, actor: Actor) -> list[Lease]:

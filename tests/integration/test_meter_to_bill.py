@@ -12,9 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import aiomqtt
 import pytest
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,12 +27,10 @@ from cloud.seed import seed_demo
 from cloud.settings import Settings
 from edge.agent import Agent
 from parkops.broker import embedded_broker
-from parkops.demo import DEMO_SITE
-from protocols import topics
-from protocols.mqtt_url import parse_broker_url
 from protocols.site_config import SiteConfig
 from simulators.site import serve_site
 from tests.conftest import free_tcp_port, fresh_postgres_database
+from tests.sites import clear_retained_status, demo_site_raw
 from tests.support import eventually, running
 
 FEN = Decimal("0.01")
@@ -49,14 +45,15 @@ class Stack:
 
 
 def site_config(*, stack: Stack, site_code: str, outbox: Path) -> SiteConfig:
-    raw = yaml.safe_load(DEMO_SITE.read_text(encoding="utf-8"))
-    raw["site"] = site_code
-    for bus in raw["buses"]:
-        bus["port"] = free_tcp_port()
-        for device in bus["devices"]:
-            device["poll_interval_s"] = 0.2
-    raw["mqtt"] = {"url": stack.broker_url, "protocol": stack.protocol}
-    raw["outbox"] = {"path": str(outbox), "batch_interval_s": 0.1, "resend_after_s": 2}
+    raw = demo_site_raw(
+        broker_url=stack.broker_url,
+        protocol=stack.protocol,
+        outbox=outbox,
+        site_code=site_code,
+        poll_interval_s=0.2,
+        batch_interval_s=0.1,
+        resend_after_s=2,
+    )
     return SiteConfig.model_validate(raw)
 
 
@@ -86,14 +83,6 @@ def _counts(sessions: sessionmaker[Session]) -> tuple[dict[str, int], int, int]:
         )
         receipts, top = session.execute(select(func.count(), func.max(IngestReceipt.seq))).one()
     return per_meter, receipts, top or 0
-
-
-async def _clear_retained_status(stack: Stack, site: SiteConfig) -> None:
-    """Leave no retained status behind on a broker other tests share."""
-    broker = parse_broker_url(stack.broker_url)
-    version = aiomqtt.ProtocolVersion.V5 if stack.protocol == "5" else aiomqtt.ProtocolVersion.V311
-    async with aiomqtt.Client(broker.host, broker.port, protocol=version) as client:
-        await client.publish(topics.status(site.site, site.agent), b"", qos=1, retain=True)
 
 
 async def _meter_to_bill(stack: Stack, *, site_code: str, tmp_path: Path) -> None:
@@ -136,7 +125,9 @@ async def _meter_to_bill(stack: Stack, *, site_code: str, tmp_path: Path) -> Non
         finally:
             stop.set()
             await asyncio.wait_for(agent_task, timeout=10)
-            await _clear_retained_status(stack, site)
+            await clear_retained_status(
+                stack.broker_url, protocol=stack.protocol, site=site.site, agent=site.agent
+            )
 
     # Exactly once: every seq of the boot is there once, and each poll wrote its 5 metrics.
     per_meter, receipts, top = _counts(sessions)

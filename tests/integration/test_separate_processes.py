@@ -10,15 +10,11 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-import aiomqtt
 import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
-from parkops.demo import DEMO_SITE
-from protocols import topics
-from protocols.mqtt_url import parse_broker_url
-from tests.conftest import free_tcp_port
+from tests.sites import clear_retained_status, demo_site_raw
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,23 +38,16 @@ def parkops_process(
                 process.kill()
 
 
-async def _clear_retained_status(url: str, site: str, agent: str) -> None:
-    """Leave no retained status behind on a broker other tests share."""
-    broker = parse_broker_url(url)
-    async with aiomqtt.Client(broker.host, broker.port) as client:
-        await client.publish(topics.status(site, agent), b"", qos=1, retain=True)
-
-
 @pytest.mark.mosquitto
 def test_seed_ingest_site_and_agent_as_separate_processes(
     mosquitto_url: str, unique_code: str, tmp_path: Path
 ) -> None:
-    raw = yaml.safe_load(DEMO_SITE.read_text(encoding="utf-8"))
-    raw["site"] = unique_code
-    for bus in raw["buses"]:
-        bus["port"] = free_tcp_port()
-    raw["mqtt"] = {"url": mosquitto_url, "protocol": "5"}
-    raw["outbox"] = {"path": str(tmp_path / "outbox.sqlite3"), "batch_interval_s": 0.2}
+    raw = demo_site_raw(
+        broker_url=mosquitto_url,
+        outbox=tmp_path / "outbox.sqlite3",
+        site_code=unique_code,
+        batch_interval_s=0.2,
+    )
     config = tmp_path / "site.yaml"
     config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     database_url = f"sqlite:///{tmp_path / 'cloud.sqlite3'}"
@@ -86,6 +75,8 @@ def test_seed_ingest_site_and_agent_as_separate_processes(
                     "SELECT DISTINCT m.code FROM readings r JOIN meters m ON m.id = r.device_id"
                 )))  # fmt: skip
     engine.dispose()
-    asyncio.run(_clear_retained_status(mosquitto_url, unique_code, raw["agent"]))
+    asyncio.run(
+        clear_retained_status(mosquitto_url, protocol="5", site=unique_code, agent=raw["agent"])
+    )
     logs = {p.name: p.read_text(errors="replace")[-2000:] for p in tmp_path.glob("*.log")}
     assert seen == meters, logs

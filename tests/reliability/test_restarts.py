@@ -28,10 +28,10 @@ from cloud.ingest.consumer import run_ingest
 from cloud.ingest.models import AgentStream, IngestReceipt
 from cloud.seed import seed_demo
 from cloud.settings import Settings
-from parkops.demo import DEMO_SITE
 from protocols.site_config import SiteConfig
 from simulators.site import serve_site
 from tests.conftest import free_tcp_port, fresh_postgres_database, need_service
+from tests.sites import demo_site_raw
 from tests.support import eventually, running
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,14 +155,14 @@ async def cloud_and_site(
 ) -> AsyncIterator[tuple[sessionmaker[Session], Path, Path]]:
     """PostgreSQL with the demo org, ingest on `broker`, the simulated meters; yields the
     sessions, the agent's config file and its outbox path."""
-    raw = yaml.safe_load(DEMO_SITE.read_text(encoding="utf-8"))
-    for bus in raw["buses"]:
-        bus["port"] = free_tcp_port()
-        for device in bus["devices"]:
-            device["poll_interval_s"] = 0.2
     outbox = tmp_path / "outbox.sqlite3"
-    raw["mqtt"] = {"url": broker.url, "protocol": "5"}
-    raw["outbox"] = {"path": str(outbox), "batch_interval_s": 0.5, "resend_after_s": 2}
+    raw = demo_site_raw(
+        broker_url=broker.url,
+        outbox=outbox,
+        poll_interval_s=0.2,
+        batch_interval_s=0.5,
+        resend_after_s=2,
+    )
     site = SiteConfig.model_validate(raw)
     config_path = tmp_path / "site.yaml"
     config_path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")

@@ -5,7 +5,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-import yaml
 from sqlalchemy.engine import make_url
 
 from bench._report import report, timed
@@ -17,6 +16,7 @@ from parkops.demo import DEMO_SITE
 from protocols import topics
 from protocols.messages import DataBatch, ReadingRecord
 from protocols.site_config import SiteConfig
+from protocols.site_config_yaml import parse_site_config
 
 BATCHES = 20
 RECORDS_PER_BATCH = 500
@@ -79,7 +79,7 @@ def main() -> None:
     engine = make_engine(url)
     try:
         upgrade(url)
-        site = SiteConfig.model_validate(yaml.safe_load(DEMO_SITE.read_text(encoding="utf-8")))
+        site = parse_site_config(DEMO_SITE.read_text(encoding="utf-8"), source=str(DEMO_SITE))
         sessions = make_sessionmaker(engine)
         with sessions.begin() as session:
             seed_demo(session=session, site=site)

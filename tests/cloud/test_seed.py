@@ -2,7 +2,6 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -14,12 +13,13 @@ from cloud.leasing import service as leasing_service
 from cloud.models import metadata
 from cloud.seed import seed_demo
 from protocols.site_config import SiteConfig
+from protocols.site_config_yaml import parse_site_config
 
 DEMO_SITE = Path(__file__).parents[2] / "firmware-configs" / "demo-site.yaml"
 
 
 def demo_site() -> SiteConfig:
-    return SiteConfig.model_validate(yaml.safe_load(DEMO_SITE.read_text(encoding="utf-8")))
+    return parse_site_config(DEMO_SITE.read_text(encoding="utf-8"), source=str(DEMO_SITE))
 
 
 def row_counts(session: Session) -> dict[str, int]:

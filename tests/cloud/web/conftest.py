@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.db.engine import make_engine, make_sessionmaker
@@ -21,6 +20,7 @@ from cloud.seed import seed_demo
 from protocols import topics
 from protocols.messages import DataBatch, ReadingRecord
 from protocols.site_config import SiteConfig
+from protocols.site_config_yaml import parse_site_config
 from tests.conftest import free_tcp_port
 
 REPO = Path(__file__).resolve().parents[3]
@@ -75,7 +75,7 @@ def demo_data(tmp_path: Path) -> Iterator[DemoData]:
     url = f"sqlite:///{tmp_path / 'cloud.sqlite3'}"
     upgrade(url)
     engine = make_engine(url)
-    site = SiteConfig.model_validate(yaml.safe_load(DEMO_SITE.read_text(encoding="utf-8")))
+    site = parse_site_config(DEMO_SITE.read_text(encoding="utf-8"), source=str(DEMO_SITE))
     sessions = make_sessionmaker(engine)
     with sessions.begin() as session:
         logins = seed_demo(session=session, site=site)

@@ -187,7 +187,7 @@ def _fill_in_this_month(
 ) -> None:
     """Hourly energy registers from a day before this month began up to now, as the simulated
     meters would have read them, so month-to-date bills and charts have a month behind them."""
-    month_start = datetime.now(ZoneInfo(timezone)).replace(
+    month_start = until.astimezone(ZoneInfo(timezone)).replace(
         day=1, hour=0, minute=0, second=0, microsecond=0
     )
     since = month_start - timedelta(days=1)

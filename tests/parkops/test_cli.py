@@ -46,23 +46,23 @@ def test_asyncapi_prints_the_mqtt_contract() -> None:
 def test_bench_list_names_the_benchmarks() -> None:
     result = parkops("bench", "--list")
     assert result.returncode == 0, result.stderr
-    assert "outbox" in result.stdout
+    assert "edge-outbox" in result.stdout
 
 
 def test_bench_prints_a_result_line_last() -> None:
-    result = parkops("bench", "outbox", timeout=120)
+    result = parkops("bench", "edge-outbox", timeout=120)
     assert result.returncode == 0, result.stderr
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("RESULT ")
     figures = json.loads(last.removeprefix("RESULT "))
-    assert figures["bench"] == "outbox"
+    assert figures["bench"] == "edge-outbox"
     assert figures["append_per_s"] > 0 and figures["raw_commit_per_s"] > 0
 
 
 def test_unknown_bench_is_an_error_naming_the_known_ones() -> None:
     result = parkops("bench", "nope")
     assert result.returncode != 0
-    assert "outbox" in result.stderr
+    assert "edge-outbox" in result.stderr
 
 
 def test_demo_for_seconds_checks_the_whole_path(tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ def main() -> None:
     append_rate, raw_rate = RECORDS / append_s, RECORDS / raw_s
     cycle_rate = RECORDS / cycle_s
     report(
-        "outbox",
+        "edge-outbox",
         [
             ("append (durable, one commit per record)", append_rate, "records/s"),
             ("limit: raw SQLite commit of the same rows", raw_rate, "records/s"),

@@ -43,6 +43,9 @@ class DeviceProfile:
     manufacturer: str
     model: str
     values: tuple[MeasuredValue, ...] = field(default_factory=tuple)
+    max_gap: int = 0
+    """Unlisted registers a read may cover between two listed values: only where the maker's
+    map defines every register in between (many meters answer an exception otherwise)."""
 
     def __post_init__(self) -> None:
         metrics = [v.metric for v in self.values]
@@ -86,6 +89,7 @@ CHINT_DDSU666 = DeviceProfile(
         MeasuredValue("frequency", 0x200E, "float32", "Hz"),
         MeasuredValue(ENERGY_IMPORT, 0x4000, "float32", "kWh", cumulative=True),
     ),
+    max_gap=16,  # 0x2000..0x200F is one defined block (U, I, P, Q, S, PF, ..., Freq)
 )
 
 CHINT_DTSU666 = DeviceProfile(
@@ -104,6 +108,7 @@ CHINT_DTSU666 = DeviceProfile(
         MeasuredValue("frequency", 0x2044, "float32", "Hz", function_code=3, scale=0.01),
         MeasuredValue(ENERGY_IMPORT, 0x401E, "float32", "kWh", function_code=3, cumulative=True),
     ),
+    max_gap=64,  # 0x2000..0x2050: reactive and apparent power, power factors between
 )
 """Source: CHINT "DTSU666/DSSU666 User Manual" ZTW0.464.0104 as transcribed by the mbmap
 library (chint/dtsu666.mbmap.json) and the gerontec/dtsu666 register list. Holding registers,

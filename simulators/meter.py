@@ -26,6 +26,7 @@ from protocols.profiles import (
     MeasuredValue,
     get_profile,
 )
+from protocols.register_plan import plan_reads
 from simulators.load_curve import OfficeLoad
 
 log = logging.getLogger(__name__)
@@ -128,15 +129,17 @@ class LiveMeter:
                 self._words[measured.address + offset] = word
 
     def register_map(self) -> list[SimData]:
-        """The addresses this meter answers, read-only like a real meter's measurements."""
+        """The addresses this meter answers, read-only like a real meter's measurements: its
+        profile's values and, as on the real meter, the registers between them that the
+        profile says are defined (`max_gap`), which read as 0 here."""
         return [
             SimData(
-                address=measured.address,
-                values=[self._words[measured.address + i] for i in range(measured.count)],
+                address=block.address,
+                values=[self._words.get(block.address + i, 0) for i in range(block.count)],
                 datatype=DataType.REGISTERS,
                 readonly=True,
             )
-            for measured in self.profile.values
+            for block in plan_reads(self.profile, max_gap=self.profile.max_gap)
         ]
 
     async def serve_registers(

@@ -140,7 +140,7 @@ async def test_two_meters_behind_one_gateway_are_read_over_tcp():
             # A measurement cannot be written, and an undefined address is an error.
             written = await client.write_register(0x2000, 1, device_id=1)
             assert written.isError()
-            gap = await client.read_input_registers(0x2006, count=2, device_id=1)
+            gap = await client.read_input_registers(0x2010, count=2, device_id=1)
             assert gap.isError() and gap.exception_code == 0x02
         finally:
             client.close()

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from edge.drivers.meter import MeterDriver, plan_reads
+from edge.drivers.meter import MeterDriver
 from edge.errors import TransportError
 from edge.transports.modbus import ModbusTcpTransport
 from protocols.codecs import encode
@@ -15,6 +15,7 @@ from protocols.profiles import (
     DeviceProfile,
     MeasuredValue,
 )
+from protocols.register_plan import plan_reads
 from simulators.meter import SimulatedMeter, serve_meters
 from tests.conftest import free_tcp_port
 from tests.support import running
@@ -38,6 +39,11 @@ class FakeBus:
 
 
 def _load(bus: FakeBus, unit: int, profile: DeviceProfile, values: dict[str, float]) -> None:
+    """Put `values` in the unit's registers; the registers between them that the profile says
+    are defined read as 0, as on the real meter."""
+    for block in plan_reads(profile, max_gap=profile.max_gap):
+        for address in range(block.address, block.address + block.count):
+            bus.registers.setdefault((block.function_code, unit, address), 0)
     for metric, value in values.items():
         measured = profile.value(metric)
         words = encode(value / measured.scale, measured.data_type, measured.word_order)
@@ -59,7 +65,17 @@ async def test_reads_and_decodes_every_value_of_the_ddsu666():
     _load(bus, 3, CHINT_DDSU666, DDSU666_READING)
     values = await MeterDriver(transport=bus, profile=CHINT_DDSU666, unit_id=3).read()
     assert values == pytest.approx(DDSU666_READING, rel=1e-6)
-    # voltage, current and power are adjacent: one request; frequency and energy one each.
+    # 0x2000..0x200F is one defined block, read across its unlisted registers; energy apart.
+    assert bus.requests == [(4, 3, 0x2000, 16), (4, 3, 0x4000, 2)]
+
+
+async def test_without_a_gap_allowance_no_unlisted_register_is_read():
+    bus = FakeBus({})
+    _load(bus, 3, CHINT_DDSU666, DDSU666_READING)
+    for address in range(0x2006, 0x200E):  # as on a meter that does not define them
+        del bus.registers[(4, 3, address)]
+    driver = MeterDriver(transport=bus, profile=CHINT_DDSU666, unit_id=3, max_gap=0)
+    assert await driver.read() == pytest.approx(DDSU666_READING, rel=1e-6)
     assert bus.requests == [(4, 3, 0x2000, 6), (4, 3, 0x200E, 2), (4, 3, 0x4000, 2)]
 
 

@@ -1,12 +1,16 @@
-"""The edge agent: one worker per bus, the outbox and the uplink, started and stopped together."""
+"""The edge agent: one scheduler per bus, the outbox, its state, commands and the uplink, started
+and stopped together."""
 
 import asyncio
 import logging
 from contextlib import AsyncExitStack
+from pathlib import Path
 
-from edge.bus import BusWorker
+from edge.buses import bus_worker, cumulative_registers_of, open_link
+from edge.commands import BusHandle, CommandRunner
 from edge.outbox import Outbox
-from edge.transports.modbus import ModbusTcpTransport
+from edge.sanity import CumulativeGuard
+from edge.state import AgentState
 from edge.uplink import Uplink
 from protocols.site_config import SiteConfig
 
@@ -28,7 +32,12 @@ class Agent:
         self.outbox = Outbox(
             config.outbox.path, agent=config.agent, resend_after_s=config.outbox.resend_after_s
         )
-        self.uplink = Uplink(config=config, outbox=self.outbox)
+        self.state = AgentState(state_path(config))
+        registers = cumulative_registers_of(config)
+        self.guard = CumulativeGuard(memory=self.state, registers=lambda d: registers.get(d, ()))
+        self.buses: dict[str, BusHandle] = {}
+        self.commands = CommandRunner(state=self.state, buses=self.buses)
+        self.uplink = Uplink(config=config, outbox=self.outbox, commands=self.commands)
 
     def __repr__(self) -> str:
         return f"Agent({self.config.site}/{self.config.agent}, boot {self.outbox.boot})"
@@ -45,13 +54,16 @@ class Agent:
         )
         async with AsyncExitStack() as resources:
             resources.callback(self.outbox.close)
-            workers = []
+            resources.callback(self.state.close)
             for bus in self.config.buses:
-                transport = await resources.enter_async_context(
-                    ModbusTcpTransport(host=bus.host, port=bus.port, timeout_s=bus.timeout_s)
+                link = await resources.enter_async_context(open_link(bus))
+                self.buses[bus.code] = bus_worker(
+                    self.config, bus, link, sink=self.outbox, check=self.guard
                 )
-                workers.append(BusWorker(bus=bus, transport=transport, sink=self.outbox))
-            polling = [asyncio.create_task(w.run(), name=f"bus {w.bus.code}") for w in workers]
+            polling = [
+                asyncio.create_task(handle.worker.run(), name=f"bus {code}")
+                for code, handle in self.buses.items()
+            ]
             uplink = asyncio.create_task(self.uplink.run(stop=stop), name="uplink")
             try:
                 await _until_stop_or_failure(stop, [*polling, uplink])
@@ -65,6 +77,12 @@ class Agent:
                 uplink.cancel()
                 await asyncio.gather(uplink, return_exceptions=True)
         log.info("agent %s/%s stopped", self.config.site, self.config.agent)
+
+
+def state_path(config: SiteConfig) -> Path:
+    """The agent's state file (edge.state) lives beside its outbox."""
+    outbox = Path(config.outbox.path)
+    return outbox.with_name(f"{outbox.stem}-state.sqlite3")
 
 
 async def run_agent(config: SiteConfig, *, stop: asyncio.Event | None = None) -> None:

@@ -5,6 +5,7 @@ broker has the batch, so on reconnect everything unacked is sent again (the clou
 """
 
 import asyncio
+import contextlib
 import logging
 import random
 import ssl
@@ -17,12 +18,13 @@ from typing import Any
 import aiomqtt
 from pydantic import ValidationError
 
+from edge.commands import CommandRunner
 from edge.health import LinkHealth
 from edge.outbox import Outbox
 from protocols import topics
-from protocols.messages import Ack, DataBatch, Status
+from protocols.messages import Ack, CommandResult, DataBatch, Status
 from protocols.mqtt_url import parse_broker_url
-from protocols.site_config import SiteConfig
+from protocols.site_config import MqttLink, SiteConfig
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +48,17 @@ class Backoff:
 class Uplink:
     """The agent's link to the cloud through its site's broker."""
 
-    def __init__(self, *, config: SiteConfig, outbox: Outbox, backoff: Backoff = Backoff()):
+    def __init__(
+        self,
+        *,
+        config: SiteConfig,
+        outbox: Outbox,
+        commands: CommandRunner | None = None,
+        backoff: Backoff = Backoff(),
+    ):
         self.config = config
         self.outbox = outbox
+        self.commands = commands
         self.backoff = backoff
         self.broker = parse_broker_url(config.mqtt.url)
         self.health = LinkHealth(f"broker {self.broker}", logger=log)
@@ -56,9 +66,20 @@ class Uplink:
         """Set while connected and subscribed (for observers and tests)."""
         self._data_topic = topics.data(config.site, config.agent)
         self._status_topic = topics.status(config.site, config.agent)
+        self._result_topic = topics.cmd_result(config.site, config.agent)
+        self._client_now: aiomqtt.Client | None = None
+        self._running_commands: set[asyncio.Task[None]] = set()
 
     async def run(self, *, stop: asyncio.Event) -> None:
         """Stay connected until `stop` is set, then announce going offline and disconnect."""
+        try:
+            await self._stay_connected(stop)
+        finally:
+            for task in self._running_commands:
+                task.cancel()
+            await asyncio.gather(*self._running_commands, return_exceptions=True)
+
+    async def _stay_connected(self, stop: asyncio.Event) -> None:
         attempt = 0
         while not stop.is_set():
             try:
@@ -79,11 +100,14 @@ class Uplink:
             await client.publish(self._status_topic, self._status(online=True), qos=1, retain=True)
             downlink = topics.downlink_filter(self.config.site, self.config.agent)
             await client.subscribe(downlink, qos=1)
+            self._client_now = client
             self.online.set()
             try:
+                await self._publish_results(client)
                 await _first_of(self._receive(client), self._send(client), stop.wait())
             finally:
                 self.online.clear()
+                self._client_now = None
             # Only a requested stop gets here; a graceful disconnect would discard the will.
             await client.publish(
                 self._status_topic, self._status(online=False), qos=1, retain=True, timeout=2
@@ -101,7 +125,7 @@ class Uplink:
             password=link.password,
             keepalive=link.keepalive_s,
             will=offline,
-            tls_context=ssl.create_default_context() if self.broker.tls else None,
+            tls_context=_tls_context(link) if self.broker.tls else None,
             timeout=10,
         )
 
@@ -124,19 +148,50 @@ class Uplink:
 
     async def _receive(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:
-            if not str(message.topic).endswith("/down/ack"):
-                log.debug("ignoring %s (not handled yet)", message.topic)
-                continue
             payload = message.payload
-            try:
-                if not isinstance(payload, bytes | bytearray | str):
-                    raise ValueError(f"unexpected payload type {type(payload).__name__}")
-                ack = Ack.model_validate_json(payload)
-            except (ValidationError, ValueError) as exc:
-                log.warning("ignoring malformed ack on %s: %s", message.topic, exc)
+            if not isinstance(payload, bytes | bytearray | str):
+                log.warning("ignoring %s: payload of type %s", message.topic, type(payload))
                 continue
-            removed = self.outbox.ack(ack.boot, ack.seq)
-            log.debug("ack boot %d seq %d removed %d records", ack.boot, ack.seq, removed)
+            kind = str(message.topic).rsplit("/", 1)[-1]
+            if kind == "ack":
+                self._apply_ack(str(message.topic), payload)
+            elif kind == "cmd" and self.commands is not None:
+                task = asyncio.create_task(
+                    self._run_command(bytes(payload) if isinstance(payload, bytearray) else payload)
+                )
+                self._running_commands.add(task)
+                task.add_done_callback(self._running_commands.discard)
+            else:
+                log.debug("ignoring %s (not handled yet)", message.topic)
+
+    def _apply_ack(self, topic: str, payload: bytes | bytearray | str) -> None:
+        try:
+            ack = Ack.model_validate_json(payload)
+        except ValidationError as exc:
+            log.warning("ignoring malformed ack on %s: %s", topic, exc)
+            return
+        removed = self.outbox.ack(ack.boot, ack.seq)
+        log.debug("ack boot %d seq %d removed %d records", ack.boot, ack.seq, removed)
+
+    async def _run_command(self, payload: bytes | str) -> None:
+        """Run one command beside the session (a reconnect does not cut it short) and publish
+        its result if the link is up; otherwise the next session does."""
+        assert self.commands is not None
+        result = await self.commands.handle(payload)
+        if result is not None and self._client_now is not None:
+            with contextlib.suppress(aiomqtt.MqttError):
+                await self._publish_result(self._client_now, result)
+
+    async def _publish_results(self, client: aiomqtt.Client) -> None:
+        """Results finished while the link was down, or whose publish was not confirmed."""
+        if self.commands is not None:
+            for result in self.commands.unpublished():
+                await self._publish_result(client, result)
+
+    async def _publish_result(self, client: aiomqtt.Client, result: CommandResult) -> None:
+        assert self.commands is not None
+        await client.publish(self._result_topic, result.model_dump_json(), qos=1)
+        self.commands.published(result)
 
     def _status(self, *, online: bool) -> str:
         return Status(
@@ -148,6 +203,15 @@ class Uplink:
             config_hash=self.config.config_hash(),
             ts=datetime.now(UTC),
         ).model_dump_json()
+
+
+def _tls_context(link: MqttLink) -> ssl.SSLContext:
+    """Verify the broker against `ca_file` (else the system's CAs); present a client
+    certificate when one is configured."""
+    context = ssl.create_default_context(cafile=link.ca_file)
+    if link.cert_file and link.key_file:
+        context.load_cert_chain(link.cert_file, link.key_file)
+    return context
 
 
 def _parkops_version() -> str:

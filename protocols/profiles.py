@@ -6,6 +6,9 @@ from typing import Literal
 from protocols.codecs import DataType, WordOrder, word_count
 
 
+_INTEGER_LIMITS = {"int16": 2**15 - 1, "uint16": 2**16 - 1, "int32": 2**31 - 1, "uint32": 2**32 - 1}
+
+
 @dataclass(frozen=True)
 class MeasuredValue:
     """One value a device exposes: a metric read from `address` with `function_code`."""
@@ -35,6 +38,13 @@ class MeasuredValue:
     def end(self) -> int:
         """The first register after this value."""
         return self.address + self.count
+
+    @property
+    def wraps_at(self) -> float | None:
+        """The largest value the register can show (in `unit`): an integer counter rolls over
+        to zero past it. None for floating-point registers, which do not wrap."""
+        limit = _INTEGER_LIMITS.get(self.data_type)
+        return None if limit is None else limit * abs(self.scale)
 
 
 @dataclass(frozen=True)

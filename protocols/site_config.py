@@ -24,7 +24,7 @@ from pydantic import (
 from protocols.codecs import DataType, WordOrder
 from protocols.codes import Code
 from protocols.profiles import PROFILES, DeviceProfile, MeasuredValue
-from protocols.register_plan import plan_reads
+from protocols.register_plan import RegisterBlock, plan_reads
 from protocols.serial_timing import (
     BAUD_RATES,
     Parity,
@@ -130,12 +130,13 @@ class Dlt645Device(_Metered):
 
 class _Bus(_Config):
     code: Code
-    max_gap_registers: int = Field(
-        default=0,
+    max_gap_registers: int | None = Field(
+        default=None,
         ge=0,
         le=64,
-        description="merge two reads across at most this many unread registers; 0 never reads "
-        "a register the profile does not list (many meters answer those with an exception)",
+        description="merge two reads across at most this many unlisted registers; by default "
+        "the profile's own `max_gap`; 0 never reads a register the profile does not list (many "
+        "meters answer those with an exception)",
     )
 
 
@@ -217,6 +218,12 @@ class ModbusRtuOverTcpBus(_ModbusBus, _Line):
     port: int = Field(default=502, ge=1, le=65_535)
 
 
+DLT645_READ_REQUEST_BYTES = 20
+"""FE×4 wake-up, 68, address (6), 68, control, length, identifier (4), checksum, 16."""
+DLT645_ENERGY_ANSWER_BYTES = 24
+"""The same framing (wake-up included) around the identifier and a 4-byte BCD energy."""
+
+
 class Dlt645Bus(_Bus, _Line):
     """DL/T 645-2007 meters on an RS-485 line (2400 baud, even parity by the standard)."""
 
@@ -226,6 +233,13 @@ class Dlt645Bus(_Bus, _Line):
     parity: Parity = "E"
     turnaround_s: float = Field(default=0.5, gt=0, le=5)
     devices: list[Dlt645Device] = Field(min_length=1)
+
+    def answer_timeout_s(self) -> float:
+        """How long to wait for a meter's answer to one energy read."""
+        if self.timeout_s is not None:
+            return self.timeout_s
+        frames = DLT645_READ_REQUEST_BYTES + DLT645_ENERGY_ANSWER_BYTES
+        return frame_time_s(frames, self.baud, self.parity, self.stop_bits) + self.turnaround_s
 
     @model_validator(mode="after")
     def _unique_addresses(self) -> "Dlt645Bus":
@@ -244,11 +258,6 @@ AnyBus = ModbusTcpBus | ModbusRtuBus | ModbusRtuOverTcpBus | Dlt645Bus
 SerialBus = ModbusRtuBus | ModbusRtuOverTcpBus | Dlt645Bus
 """Buses whose pace is set by an RS-485 line."""
 Device = MeterDevice | Dlt645Device
-
-DLT645_READ_REQUEST_BYTES = 16
-"""FE×4 preamble, 68, address (6), 68, control, length, identifier (4), checksum, 16."""
-DLT645_ENERGY_ANSWER_BYTES = 24
-"""The same framing around the identifier and a 4-byte BCD energy value."""
 
 
 # --- the other device kinds: placeholders the parking and access work fills in -----------------
@@ -402,13 +411,18 @@ class SiteConfig(_Config):
         except KeyError:
             raise KeyError(f"unknown profile {name!r}") from None
 
+    def read_plan(self, bus: AnyBus, device: MeterDevice) -> tuple[RegisterBlock, ...]:
+        """The requests one poll of a Modbus `device` on `bus` makes."""
+        profile = self.profile(device.profile)
+        gap = profile.max_gap if bus.max_gap_registers is None else bus.max_gap_registers
+        return plan_reads(profile, max_gap=gap)
+
     def snapshot_line_time_s(self, bus: SerialBus, device: Device) -> float:
         """The shortest line time one poll of `device` can take on `bus`."""
         if isinstance(device, Dlt645Device):
             frames = DLT645_READ_REQUEST_BYTES + DLT645_ENERGY_ANSWER_BYTES
             return frame_time_s(frames, bus.baud, bus.parity, bus.stop_bits)
-        reads = plan_reads(self.profile(device.profile), max_gap=bus.max_gap_registers)
-        return bus.line_time_s([block.count for block in reads])
+        return bus.line_time_s([block.count for block in self.read_plan(bus, device)])
 
     def line_load(self, bus: SerialBus) -> float:
         """Fraction of the line's time its devices' polls need (1 = every moment)."""

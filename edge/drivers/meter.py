@@ -5,7 +5,7 @@ import math
 from edge.transports.modbus import RegisterReader
 from protocols.codecs import decode
 from protocols.profiles import DeviceProfile
-from protocols.register_plan import plan_reads
+from protocols.register_plan import RegisterBlock, plan_reads
 
 
 class MeterDriver:
@@ -17,12 +17,14 @@ class MeterDriver:
         transport: RegisterReader,
         profile: DeviceProfile,
         unit_id: int,
-        max_gap: int | None = None,
+        reads: tuple[RegisterBlock, ...] | None = None,
     ) -> None:
+        """`reads` is the plan of requests (protocols.register_plan); by default the profile's
+        own, which crosses only the gaps the profile says are defined."""
         self.transport = transport
         self.profile = profile
         self.unit_id = unit_id
-        self.reads = plan_reads(profile, max_gap=profile.max_gap if max_gap is None else max_gap)
+        self.reads = reads if reads is not None else plan_reads(profile, max_gap=profile.max_gap)
 
     def __repr__(self) -> str:
         return f"MeterDriver({self.profile.name}, unit {self.unit_id})"

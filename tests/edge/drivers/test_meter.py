@@ -74,7 +74,8 @@ async def test_without_a_gap_allowance_no_unlisted_register_is_read():
     _load(bus, 3, CHINT_DDSU666, DDSU666_READING)
     for address in range(0x2006, 0x200E):  # as on a meter that does not define them
         del bus.registers[(4, 3, address)]
-    driver = MeterDriver(transport=bus, profile=CHINT_DDSU666, unit_id=3, max_gap=0)
+    plan = plan_reads(CHINT_DDSU666, max_gap=0)
+    driver = MeterDriver(transport=bus, profile=CHINT_DDSU666, unit_id=3, reads=plan)
     assert await driver.read() == pytest.approx(DDSU666_READING, rel=1e-6)
     assert bus.requests == [(4, 3, 0x2000, 6), (4, 3, 0x200E, 2), (4, 3, 0x4000, 2)]
 

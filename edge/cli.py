@@ -10,7 +10,15 @@ import typer
 
 from edge.agent import run_agent
 from edge.config import SiteConfigError, load_site_config
-from protocols.site_config import SiteConfig
+from protocols.site_config import (
+    AnyBus,
+    Dlt645Bus,
+    Dlt645Device,
+    MeterDevice,
+    ModbusRtuBus,
+    ModbusTcpBus,
+    SiteConfig,
+)
 
 app = typer.Typer(help="The edge agent: polls meters, buffers, forwards to the cloud.")
 
@@ -44,19 +52,47 @@ def describe(site: SiteConfig) -> str:
     """A readable summary of what the agent will do."""
     lines = [
         f"site {site.site}, agent {site.agent}" + (f" ({site.name})" if site.name else ""),
-        f"broker {site.mqtt.url} (MQTT {site.mqtt.protocol}), outbox {site.outbox.path}",
+        f"broker {site.mqtt.url} (MQTT {site.mqtt.protocol}), outbox {site.outbox.path}"
+        f" (budget {site.outbox.max_bytes / 2**20:g} MiB)",
         f"config hash {site.config_hash()}",
     ]
+    for profile in site.profiles:
+        lines.append(f"profile {profile.name}: {len(profile.values)} values (defined here)")
     for bus in site.buses:
-        where = f"{bus.host}:{bus.port}"
-        lines.append(f"bus {bus.code}: {bus.kind} {where}, timeout {bus.timeout_s:g} s")
+        lines.append(f"bus {bus.code}: {_where(site, bus)}")
         for device in bus.devices:
             billing = ", billing" if device.billing else ""
-            lines.append(
-                f"  {device.code}: {device.profile} unit {device.unit_id},"
-                f" every {device.poll_interval_s:g} s{billing}"
+            what = (
+                f"DL/T 645 address {device.address}"
+                if isinstance(device, Dlt645Device)
+                else f"{device.profile} unit {device.unit_id}, {_requests(site, bus, device)}"
             )
+            lines.append(f"  {device.code}: {what}, every {device.poll_interval_s:g} s{billing}")
+    others = [
+        (len(site.cameras), "cameras"),
+        (len(site.gates), "gates"),
+        (len(site.doors), "doors"),
+        (len(site.locks), "BLE locks"),
+    ]
+    listed = [f"{count} {kind}" for count, kind in others if count]
+    if listed:
+        lines.append(f"also configured (not driven by this agent yet): {', '.join(listed)}")
     return "\n".join(lines)
+
+
+def _requests(site: SiteConfig, bus: AnyBus, device: MeterDevice) -> str:
+    count = len(site.read_plan(bus, device))
+    return f"{count} request{'' if count == 1 else 's'} per poll"
+
+
+def _where(site: SiteConfig, bus: AnyBus) -> str:
+    if isinstance(bus, ModbusTcpBus):
+        return f"{bus.kind} {bus.host}:{bus.port}, timeout {bus.timeout_s:g} s"
+    place = bus.port if isinstance(bus, ModbusRtuBus | Dlt645Bus) else f"{bus.host}:{bus.port}"
+    return (
+        f"{bus.kind} {place} at {bus.baud} 8{bus.parity}{bus.stop_bits},"
+        f" polls need {site.line_load(bus):.0%} of the line"
+    )
 
 
 def _load_or_exit(path: Path) -> SiteConfig:

@@ -59,3 +59,14 @@ def test_yaml_syntax_errors_give_the_line():
 @pytest.mark.parametrize("text", ["", "- just\n- a list\n", "plain words\n"])
 def test_a_text_that_is_not_a_mapping_is_refused(text):
     assert "expected a mapping" in _error(text)
+
+
+def test_a_device_may_use_a_site_profile_and_an_unknown_one_is_reported_beside_other_errors():
+    text = "profiles:\n  - {name: acme, values: [{metric: e, address: 0, data_type: uint16}]}\n"
+    devices = GOOD.replace("chint-ddsu666", "acme", 1).replace("chint-ddsu666", "acme-9000")
+    message = _error(devices.replace("unit_id: 2", "unit_id: 0") + text)
+    assert message.startswith("site.yaml: 2 errors")
+    assert "buses[0].devices[1].profile (line 12): unknown profile 'acme-9000'; known: acme," in (
+        message
+    )
+    assert "buses[0].devices[1].unit_id (line 13)" in message

@@ -5,7 +5,6 @@ from typing import Literal
 
 from protocols.codecs import DataType, WordOrder, word_count
 
-
 _INTEGER_LIMITS = {"int16": 2**15 - 1, "uint16": 2**16 - 1, "int32": 2**31 - 1, "uint32": 2**32 - 1}
 
 

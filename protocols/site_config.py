@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from protocols import dlt645
 from protocols.codecs import DataType, WordOrder
 from protocols.codes import Code
 from protocols.profiles import PROFILES, DeviceProfile, MeasuredValue
@@ -218,10 +219,9 @@ class ModbusRtuOverTcpBus(_ModbusBus, _Line):
     port: int = Field(default=502, ge=1, le=65_535)
 
 
-DLT645_READ_REQUEST_BYTES = 20
-"""FE×4 wake-up, 68, address (6), 68, control, length, identifier (4), checksum, 16."""
-DLT645_ENERGY_ANSWER_BYTES = 24
-"""The same framing (wake-up included) around the identifier and a 4-byte BCD energy."""
+DLT645_ENERGY_EXCHANGE_BYTES = dlt645.frame_bytes(4) + dlt645.frame_bytes(8)
+"""A read of total energy: the request carries the identifier (4 bytes), the answer the
+identifier and the 4-byte BCD value, each framed with its wake-up bytes."""
 
 
 class Dlt645Bus(_Bus, _Line):
@@ -238,8 +238,8 @@ class Dlt645Bus(_Bus, _Line):
         """How long to wait for a meter's answer to one energy read."""
         if self.timeout_s is not None:
             return self.timeout_s
-        frames = DLT645_READ_REQUEST_BYTES + DLT645_ENERGY_ANSWER_BYTES
-        return frame_time_s(frames, self.baud, self.parity, self.stop_bits) + self.turnaround_s
+        line_s = frame_time_s(DLT645_ENERGY_EXCHANGE_BYTES, self.baud, self.parity, self.stop_bits)
+        return line_s + self.turnaround_s
 
     @model_validator(mode="after")
     def _unique_addresses(self) -> "Dlt645Bus":
@@ -420,8 +420,7 @@ class SiteConfig(_Config):
     def snapshot_line_time_s(self, bus: SerialBus, device: Device) -> float:
         """The shortest line time one poll of `device` can take on `bus`."""
         if isinstance(device, Dlt645Device):
-            frames = DLT645_READ_REQUEST_BYTES + DLT645_ENERGY_ANSWER_BYTES
-            return frame_time_s(frames, bus.baud, bus.parity, bus.stop_bits)
+            return frame_time_s(DLT645_ENERGY_EXCHANGE_BYTES, bus.baud, bus.parity, bus.stop_bits)
         return bus.line_time_s([block.count for block in self.read_plan(bus, device)])
 
     def line_load(self, bus: SerialBus) -> float:

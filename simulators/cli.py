@@ -5,14 +5,16 @@ import logging
 import signal
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 
-from protocols.site_config import SiteConfig
+from protocols.serial_timing import BAUD_RATES, Parity, StopBits
+from protocols.site_config import Dlt645Bus, SiteConfig
 from protocols.site_config_yaml import SiteConfigError, parse_site_config
 from simulators.meter import SimulatedMeter, serve_meters
-from simulators.site import serve_site
+from simulators.rtu import RtuBus, serve_rtu_line
+from simulators.site import serve_site, where
 
 app = typer.Typer(help="Simulated devices speaking real protocols.", no_args_is_help=True)
 
@@ -22,11 +24,15 @@ def site(
     config: Annotated[Path, typer.Option(help="site config YAML", exists=True, dir_okay=False)],
     speed: Annotated[float, typer.Option(min=0.001, help="simulated seconds per second")] = 1.0,
 ) -> None:
-    """Serve every meter of a site config on its gateway's host:port."""
+    """Serve every meter of a site config on its bus: TCP gateway, serial line (a pty at the
+    bus's port path) or serial-to-TCP converter. DL/T 645 buses are not served here."""
     site_config = _load(config)
     for bus in site_config.buses:
+        if isinstance(bus, Dlt645Bus):
+            typer.echo(f"bus {bus.code} ({bus.kind}): not simulated by this command")
+            continue
         units = ", ".join(str(d.unit_id) for d in bus.devices)
-        typer.echo(f"gateway {bus.code} on {bus.host}:{bus.port}: units {units}")
+        typer.echo(f"bus {bus.code} on {where(bus)}: units {units}")
     _run_until_interrupted(serve_site(site_config, speed=speed))
 
 
@@ -48,6 +54,35 @@ def meter(
         raise typer.BadParameter(str(exc)) from None
     typer.echo(f"meter {profile} unit {unit} on {host}:{port}")
     _run_until_interrupted(serve_meters(host=host, port=port, meters=[simulated]))
+
+
+@app.command()
+def rtu(
+    link: Annotated[Path, typer.Option(help="path clients open, e.g. /tmp/ttyPARK0")],
+    profile: Annotated[str, typer.Option()] = "chint-ddsu666",
+    unit: Annotated[list[int] | None, typer.Option(help="unit id (repeat for more)")] = None,
+    baud: Annotated[int, typer.Option(help="line speed the simulator enforces")] = 9600,
+    parity: Annotated[str, typer.Option(help="N, E or O")] = "N",
+    stop_bits: Annotated[int, typer.Option(min=1, max=2)] = 1,
+    speed: Annotated[float, typer.Option(min=0.001, help="simulated seconds per second")] = 1.0,
+) -> None:
+    """Serve meters on a simulated RS-485 line: a pty reachable at LINK, real byte timing."""
+    if baud not in BAUD_RATES or parity not in ("N", "E", "O"):
+        raise typer.BadParameter(f"baud one of {BAUD_RATES}, parity N, E or O")
+    try:
+        meters = [SimulatedMeter(unit_id=u, profile=profile, speed=speed) for u in unit or [1]]
+        bus = RtuBus(meters)
+    except (KeyError, ValueError) as exc:
+        raise typer.BadParameter(str(exc)) from None
+    typer.echo(f"{profile} units {sorted(bus.meters)} on {link} at {baud} 8{parity}{stop_bits}")
+    serving = serve_rtu_line(
+        bus,
+        link=link,
+        baud=baud,
+        parity=cast(Parity, parity),  # both checked above
+        stop_bits=cast(StopBits, stop_bits),
+    )
+    _run_until_interrupted(serving)
 
 
 def _load(path: Path) -> SiteConfig:

@@ -1,8 +1,9 @@
-"""Simulated meters on a Modbus TCP gateway (RS-485 meters behind one IP:port).
+"""Simulated meters, and a Modbus TCP gateway serving them (RS-485 meters behind one IP:port).
 
 The register map comes from the device profile in `protocols`; each meter's behaviour over time
 (power or water flow follows an office day, energy or volume only grows) is a named task beside
-the pymodbus server.
+the pymodbus server. The simulated RTU line (simulators.rtu) serves the same meters through
+`LiveMeter.read_registers`.
 This is the only simulator module that touches pymodbus.
 """
 
@@ -17,6 +18,7 @@ from pymodbus.constants import ExcCodes
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
+from protocols import modbus_rtu as rtu
 from protocols.codecs import encode
 from protocols.profiles import (
     ENERGY_IMPORT,
@@ -51,6 +53,15 @@ SIMULATED_METRICS = (
     WATER_VOLUME,
     WATER_FLOW,
 )
+
+
+class Refusal(Exception):
+    """A request a simulated device turns down with a Modbus exception code, as the real one
+    would (rather than an answer of made-up data)."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(f"exception {code:#04x}: {reason}")
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,7 @@ class LiveMeter:
         self.simulated_at = started_at
         self.values: dict[str, float] = {}
         self._words: dict[int, int] = {}
+        self._defined = _defined_registers(self.profile)
         self._refresh(elapsed_s=0.0)
 
     def advance(self, real_seconds: float) -> None:
@@ -142,6 +154,28 @@ class LiveMeter:
             for block in plan_reads(self.profile, max_gap=self.profile.max_gap)
         ]
 
+    def read_registers(self, function_code: int, address: int, count: int) -> list[int]:
+        """A register read as the meter answers it, from its current words.
+
+        Like a real meter it refuses the whole read with exception 02 (illegal data address)
+        if any register lies outside its map: the profile's values and the gaps between them
+        the profile says are defined (`max_gap`, read as 0). Measurements are read-only, so a
+        write is refused with 01 (illegal function), as is anything but function 3 or 4.
+        """
+        if function_code in rtu.REGISTER_READS:
+            defined = self._defined.get(function_code, frozenset())
+            for register in range(address, address + count):
+                if register not in defined:
+                    raise Refusal(rtu.ILLEGAL_DATA_ADDRESS, f"register {register:#06x} undefined")
+            return [self._words.get(register, 0) for register in range(address, address + count)]
+        if function_code in (
+            rtu.WRITE_SINGLE_COIL,
+            rtu.WRITE_SINGLE_REGISTER,
+            rtu.WRITE_MULTIPLE_REGISTERS,
+        ):
+            raise Refusal(rtu.ILLEGAL_FUNCTION, "measurements are read-only")
+        raise Refusal(rtu.ILLEGAL_FUNCTION, f"function {function_code} is not supported")
+
     async def serve_registers(
         self,
         function_code: int,
@@ -166,6 +200,17 @@ class LiveMeter:
             now = loop.time()
             self.advance(now - last)
             last = now
+
+
+def _defined_registers(profile: DeviceProfile) -> dict[int, frozenset[int]]:
+    """Function code -> the registers a meter of `profile` answers: the same blocks its TCP
+    register map serves, so both simulated buses define the same addresses."""
+    defined: dict[int, set[int]] = {}
+    for block in plan_reads(profile, max_gap=profile.max_gap):
+        defined.setdefault(block.function_code, set()).update(
+            range(block.address, block.address + block.count)
+        )
+    return {code: frozenset(registers) for code, registers in defined.items()}
 
 
 def _encode(measured: MeasuredValue, value: float) -> list[int]:

@@ -204,13 +204,18 @@ class BusWorker:
         return values
 
     def _most_urgent(self) -> PolledDevice | None:
-        """The due device of the highest lane, most overdue first; else the next to come due."""
+        """The due device of the highest lane, most overdue first; else the next to come due.
+
+        A failing device's probe waits behind the healthy devices due at the same time (on
+        RS-485 a silent device costs a whole timeout, which would make every poll after it
+        late), but for no longer than one of its intervals, so it is still probed on a busy
+        line."""
         if not self.devices:
             return None
         now = self._clock()
         due = [d for d in self.devices if d.next_due <= now]
         if due:
-            return min(due, key=lambda d: (d.lane, d.next_due))
+            return min(due, key=lambda d: (_yields(d, now), d.lane, d.next_due))
         return min(self.devices, key=lambda d: d.next_due)
 
     def _reschedule(self, device: PolledDevice) -> None:
@@ -232,3 +237,8 @@ class BusWorker:
         else:
             if not command.done.done():
                 command.done.set_result(result)
+
+
+def _yields(device: PolledDevice, now: float) -> bool:
+    """A failing device lets healthy ones go first, unless it is an interval overdue."""
+    return device.health.failures > 0 and now - device.next_due < device.poll_interval_s

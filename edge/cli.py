@@ -43,8 +43,9 @@ def run(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # pymodbus logs every failed connect; our bus worker already says it once per device.
-    logging.getLogger("pymodbus").setLevel(logging.ERROR if not verbose else logging.DEBUG)
+    # pymodbus logs every failed connect and timeout (with the raw frames); the bus scheduler
+    # already says once per device that it is failing and once that it recovered.
+    logging.getLogger("pymodbus").setLevel(logging.CRITICAL if not verbose else logging.DEBUG)
     asyncio.run(_run_until_signal(site))
 
 

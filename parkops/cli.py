@@ -68,8 +68,9 @@ def bench(
     import bench
 
     if list_:
+        width = max(len(n) for n in bench.available())
         for bench_name, summary in bench.available().items():
-            typer.echo(f"{bench_name:<12} {summary}")
+            typer.echo(f"{bench_name:<{width}}  {summary}")
         return
     names = [name] if name else list(bench.available())
     for bench_name in names:

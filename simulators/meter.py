@@ -69,7 +69,8 @@ class SimulatedMeter:
     """One meter on the simulated RS-485 line: what it is and how it starts."""
 
     unit_id: int
-    profile: str = "chint-ddsu666"
+    profile: str | DeviceProfile = "chint-ddsu666"
+    """A built-in profile's name, or a profile itself (one a site config defines)."""
     start_energy_kwh: float = 0.0
     seed: int = 0
     speed: float = 1.0
@@ -89,9 +90,16 @@ class SimulatedMeter:
             raise ValueError("speed must be positive")
         if self.start_energy_kwh < 0 or self.start_volume_m3 < 0:
             raise ValueError("start energy and volume cannot be negative")
-        unknown = {v.metric for v in get_profile(self.profile).values} - set(SIMULATED_METRICS)
+        profile = self.device_profile
+        unknown = {v.metric for v in profile.values} - set(SIMULATED_METRICS)
         if unknown:
-            raise ValueError(f"profile {self.profile}: cannot simulate {sorted(unknown)}")
+            raise ValueError(f"profile {profile.name}: cannot simulate {sorted(unknown)}")
+
+    @property
+    def device_profile(self) -> DeviceProfile:
+        if isinstance(self.profile, DeviceProfile):
+            return self.profile
+        return get_profile(self.profile)
 
 
 class LiveMeter:
@@ -99,7 +107,7 @@ class LiveMeter:
 
     def __init__(self, meter: SimulatedMeter, *, started_at: datetime) -> None:
         self.meter = meter
-        self.profile: DeviceProfile = get_profile(meter.profile)
+        self.profile: DeviceProfile = meter.device_profile
         self.energy_kwh = meter.start_energy_kwh
         self.volume_m3 = meter.start_volume_m3
         self.simulated_at = started_at

@@ -1,21 +1,25 @@
-"""A whole simulated building: every Modbus bus and meter named in a site config, each on the
-kind of link the config gives it (TCP gateway, serial line on a pty, serial-to-TCP converter)."""
+"""A whole simulated building: every bus and meter named in a site config, each on the kind of
+link the config gives it (TCP gateway, serial line on a pty, serial-to-TCP converter), DL/T 645
+meters included, profiles the site defines included."""
 
 import asyncio
 import logging
 import zlib
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from protocols.profiles import DeviceProfile, get_profile
 from protocols.site_config import (
     AnyBus,
+    Dlt645Bus,
     ModbusRtuBus,
     ModbusRtuOverTcpBus,
     ModbusTcpBus,
     SiteConfig,
 )
+from simulators.dlt645 import SimulatedDlt645Meter, serve_dlt645_bus
 from simulators.load_curve import OfficeLoad
 from simulators.meter import SimulatedMeter, serve_meters
 from simulators.rtu import RtuBus, serve_rtu_line, serve_rtu_over_tcp
@@ -29,26 +33,28 @@ REGISTERS_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def meters_of(
-    bus: ModbusBus, *, speed: float = 1.0, now: datetime | None = None
+    bus: ModbusBus,
+    *,
+    speed: float = 1.0,
+    now: datetime | None = None,
+    profile_of: Callable[[str], DeviceProfile] = get_profile,
 ) -> list[SimulatedMeter]:
     """One simulated meter per device on the bus, each with its own stable seed and reading.
 
     The start reading grows smoothly with `now` (default: the wall clock) by as much as the
     meter could possibly have counted since `REGISTERS_EPOCH`, so a site started again later
-    never serves a lower register than a run at real speed served before it.
+    never serves a lower register than a run at real speed served before it. `profile_of`
+    finds a device's profile (a site config's `profile` also knows the site's own).
     """
-    now = now or datetime.now(UTC)
-    days_in_service = max(0.0, (now - REGISTERS_EPOCH).total_seconds() / 86_400)
     load = OfficeLoad()
-    most_kwh_per_day = load.ceiling_kw * 24
     meters = []
     for device in bus.devices:
-        seed = zlib.crc32(device.code.encode())  # stable across runs, unlike hash()
+        seed = _seed(device.code)
         meters.append(
             SimulatedMeter(
                 unit_id=device.unit_id,
-                profile=device.profile,
-                start_energy_kwh=1000.0 + seed % 9000 + days_in_service * most_kwh_per_day,
+                profile=profile_of(device.profile),
+                start_energy_kwh=_start_energy_kwh(seed, load, now),
                 seed=seed,
                 speed=speed,
                 load=load,
@@ -57,20 +63,42 @@ def meters_of(
     return meters
 
 
+def dlt645_meters_of(
+    bus: Dlt645Bus, *, speed: float = 1.0, now: datetime | None = None
+) -> list[SimulatedDlt645Meter]:
+    """One simulated DL/T 645 meter per device on the bus, started like `meters_of`'s."""
+    load = OfficeLoad()
+    return [
+        SimulatedDlt645Meter(
+            address=device.address,
+            start_energy_kwh=_start_energy_kwh(_seed(device.code), load, now),
+            seed=_seed(device.code),
+            speed=speed,
+            load=load,
+        )
+        for device in bus.devices
+    ]
+
+
+def _seed(code: str) -> int:
+    return zlib.crc32(code.encode())  # stable across runs, unlike hash()
+
+
+def _start_energy_kwh(seed: int, load: OfficeLoad, now: datetime | None) -> float:
+    now = now or datetime.now(UTC)
+    days_in_service = max(0.0, (now - REGISTERS_EPOCH).total_seconds() / 86_400)
+    return 1000.0 + seed % 9000 + days_in_service * load.ceiling_kw * 24
+
+
 async def serve_site(
     config: SiteConfig, *, speed: float = 1.0, ready: asyncio.Event | None = None
 ) -> None:
-    """Serve every Modbus bus of the site until cancelled; `ready` is set once all listen.
-
-    DL/T 645 buses are left to their own simulator (simulators.dlt645)."""
+    """Serve every bus of the site until cancelled; `ready` is set once all listen."""
     buses_ready: list[asyncio.Event] = []
     async with asyncio.TaskGroup() as gateways:
         for bus in config.buses:
             bus_ready = asyncio.Event()
-            serving = serve_bus(bus, speed=speed, ready=bus_ready)
-            if serving is None:
-                log.info("bus %s (%s) is not simulated here; skipping it", bus.code, bus.kind)
-                continue
+            serving = serve_bus(bus, speed=speed, ready=bus_ready, profile_of=config.profile)
             buses_ready.append(bus_ready)
             gateways.create_task(serving, name=f"gateway {bus.code}")
         for bus_ready in buses_ready:
@@ -80,33 +108,43 @@ async def serve_site(
 
 
 def serve_bus(
-    bus: AnyBus, *, speed: float = 1.0, ready: asyncio.Event | None = None
-) -> Coroutine[Any, Any, None] | None:
-    """The coroutine serving one bus of a site config on its link, or None for a kind of bus
-    this module does not simulate."""
+    bus: AnyBus,
+    *,
+    speed: float = 1.0,
+    ready: asyncio.Event | None = None,
+    profile_of: Callable[[str], DeviceProfile] = get_profile,
+) -> Coroutine[Any, Any, None]:
+    """The coroutine serving one bus of a site config on its link."""
+    if isinstance(bus, Dlt645Bus):
+        return serve_dlt645_bus(
+            link=Path(bus.port),
+            baud=bus.baud,
+            parity=bus.parity,
+            stop_bits=bus.stop_bits,
+            meters=dlt645_meters_of(bus, speed=speed),
+            ready=ready,
+        )
+    meters = meters_of(bus, speed=speed, profile_of=profile_of)
     if isinstance(bus, ModbusTcpBus):
-        meters = meters_of(bus, speed=speed)
         return serve_meters(host=bus.host, port=bus.port, meters=meters, ready=ready)
     if isinstance(bus, ModbusRtuBus):
         return serve_rtu_line(
-            RtuBus(meters_of(bus, speed=speed)),
+            RtuBus(meters),
             link=Path(bus.port),
             baud=bus.baud,
             parity=bus.parity,
             stop_bits=bus.stop_bits,
             ready=ready,
         )
-    if isinstance(bus, ModbusRtuOverTcpBus):
-        return serve_rtu_over_tcp(
-            RtuBus(meters_of(bus, speed=speed)),
-            host=bus.host,
-            port=bus.port,
-            baud=bus.baud,
-            parity=bus.parity,
-            stop_bits=bus.stop_bits,
-            ready=ready,
-        )
-    return None
+    return serve_rtu_over_tcp(
+        RtuBus(meters),
+        host=bus.host,
+        port=bus.port,
+        baud=bus.baud,
+        parity=bus.parity,
+        stop_bits=bus.stop_bits,
+        ready=ready,
+    )
 
 
 def where(bus: AnyBus) -> str:

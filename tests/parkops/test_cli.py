@@ -46,7 +46,8 @@ def test_asyncapi_prints_the_mqtt_contract() -> None:
 def test_bench_list_names_the_benchmarks() -> None:
     result = parkops("bench", "--list")
     assert result.returncode == 0, result.stderr
-    assert "edge-outbox" in result.stdout
+    for name in ("edge-outbox", "edge-requests", "edge-dead-device", "edge-cpu"):
+        assert name in result.stdout
 
 
 def test_bench_prints_a_result_line_last() -> None:

@@ -1,9 +1,9 @@
-"""A simulated site serves every Modbus bus kind of its config: TCP gateway, serial line on a pty,
-RTU through a serial-to-TCP converter; DL/T 645 buses are another simulator's."""
+"""A simulated site serves every bus kind of its config: TCP gateway, serial line on a pty,
+RTU through a serial-to-TCP converter, DL/T 645 on a pty."""
 
-import logging
-
+from edge.drivers.dlt645 import Dlt645Driver
 from edge.transports.modbus import open_transport
+from edge.transports.serial import SerialLink
 from protocols.codecs import decode
 from protocols.site_config import SiteConfig
 from simulators.site import serve_site
@@ -41,9 +41,8 @@ def _config(tmp_path, tcp_port: int, converter_port: int) -> SiteConfig:
     return SiteConfig.model_validate({"site": "park1", "agent": "bldg-a", "buses": buses})
 
 
-async def test_every_modbus_bus_kind_is_served_and_dlt645_is_left_alone(tmp_path, caplog):
+async def test_every_bus_kind_is_served(tmp_path):
     config = _config(tmp_path, free_tcp_port(), free_tcp_port())
-    caplog.set_level(logging.INFO, logger="simulators.site")
     async with running(lambda ready: serve_site(config, speed=10.0, ready=ready)):
         for bus in config.buses[:3]:
             async with open_transport(bus) as transport:
@@ -55,7 +54,9 @@ async def test_every_modbus_bus_kind_is_served_and_dlt645_is_left_alone(tmp_path
                     function_code=4, unit_id=7, address=0x0048, count=2
                 )
                 assert decode(sdm120, "float32") >= 1000.0, bus.code
-        assert (tmp_path / "ttyUSB0").is_symlink()
-        assert not (tmp_path / "ttyUSB1").exists()
-    assert not (tmp_path / "ttyUSB0").exists()
-    assert "bus dlt (dlt645) is not simulated here" in caplog.text
+        dlt = config.buses[3]
+        async with SerialLink(port=dlt.port, baud=dlt.baud, parity="E", stop_bits=1) as link:
+            driver = Dlt645Driver(link=link, address="000000000001", timeout_s=1.0)
+            assert (await driver.read())["energy_import"] >= 1000.0
+        assert (tmp_path / "ttyUSB0").is_symlink() and (tmp_path / "ttyUSB1").is_symlink()
+    assert not (tmp_path / "ttyUSB0").exists() and not (tmp_path / "ttyUSB1").exists()

@@ -29,8 +29,14 @@ class Agent:
 
     def __init__(self, config: SiteConfig) -> None:
         self.config = config
+        settings = config.outbox
         self.outbox = Outbox(
-            config.outbox.path, agent=config.agent, resend_after_s=config.outbox.resend_after_s
+            settings.path,
+            agent=config.agent,
+            resend_after_s=settings.resend_after_s,
+            max_bytes=settings.max_bytes,
+            alarm_fraction=settings.alarm_fraction,
+            replay_records_per_s=settings.replay_records_per_s,
         )
         self.state = AgentState(state_path(config))
         registers = cumulative_registers_of(config)

@@ -97,6 +97,7 @@ class Uplink:
             self.health.succeeded()
             log.info("connected to %s as %s/%s", self.broker, self.config.site, self.config.agent)
             self.outbox.mark_all_unsent()
+            self.outbox.begin_epoch()  # what piled up while offline goes as backlog
             await client.publish(self._status_topic, self._status(online=True), qos=1, retain=True)
             downlink = topics.downlink_filter(self.config.site, self.config.agent)
             await client.subscribe(downlink, qos=1)

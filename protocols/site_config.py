@@ -39,6 +39,15 @@ class _Config(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class PlacedProblems(ValueError):
+    """Problems found by a rule over the whole site, each with the place it concerns (a path
+    like ("buses", 0)), so the YAML reader can point at the line."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+        super().__init__("; ".join(message for _, message in problems))
+        self.problems = problems
+
+
 # --- device profiles written in the site YAML ---------------------------------------------------
 
 
@@ -370,7 +379,8 @@ class SiteConfig(_Config):
     @model_validator(mode="after")
     def _lines_can_keep_up(self) -> "SiteConfig":
         """Every serial line can carry its devices' polls at their intervals."""
-        for bus in self.buses:
+        placed: list[tuple[tuple[str | int, ...], str]] = []
+        for index, bus in enumerate(self.buses):
             if not isinstance(bus, SerialBus):
                 continue
             problems = []
@@ -388,7 +398,9 @@ class SiteConfig(_Config):
                     "poll intervals, raise the baud rate or split the line"
                 )
             if problems:
-                raise ValueError(f"bus {bus.code}: " + "; ".join(problems))
+                placed.append((("buses", index), f"bus {bus.code}: " + "; ".join(problems)))
+        if placed:
+            raise PlacedProblems(placed)
         return self
 
     def _codes(self) -> Iterator[str]:

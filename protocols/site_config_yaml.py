@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from protocols.site_config import SiteConfig
+from protocols.site_config import PlacedProblems, SiteConfig
 
 __all__ = ["SiteConfigError", "parse_site_config"]
 
@@ -29,7 +29,7 @@ def parse_site_config(text: str, *, source: str = "<config>") -> SiteConfig:
     try:
         return SiteConfig.model_validate(data)
     except ValidationError as exc:
-        problems = [_describe(error, data, tree) for error in exc.errors()]
+        problems = [line for error in exc.errors() for line in _describe_all(error, data, tree)]
         count = f"{len(problems)} error{'s' if len(problems) > 1 else ''}"
         raise SiteConfigError(f"{source}: {count}\n" + "\n".join(problems)) from None
 
@@ -40,6 +40,17 @@ def _describe_yaml_error(exc: yaml.YAMLError) -> str:
     if mark is None:
         return str(problem)
     return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+
+
+def _describe_all(error: Any, data: Any, tree: yaml.Node | None) -> list[str]:
+    """One line per problem: a site-wide rule may name several places at once."""
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, PlacedProblems):
+        return [
+            _describe({"loc": loc, "msg": message, "type": "value_error"}, data, tree)
+            for loc, message in cause.problems
+        ]
+    return [_describe(error, data, tree)]
 
 
 def _describe(error: Any, data: Any, tree: yaml.Node | None) -> str:

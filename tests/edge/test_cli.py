@@ -18,8 +18,35 @@ def test_check_summarises_a_good_config():
     assert result.exit_code == 0, result.output
     assert "site demo-park, agent bldg-a" in result.output
     assert "bus gw-a-rs485-1: modbus_tcp 127.0.0.1:15020" in result.output
-    assert "EM-A-1201: chint-ddsu666 unit 1, every 2 s, billing" in result.output
-    assert "EM-A-PUB: chint-ddsu666 unit 3, every 5 s\n" in result.output
+    assert "EM-A-1201: chint-ddsu666 unit 1, 2 requests per poll, every 2 s, billing" in (
+        result.output
+    )
+    assert "EM-A-PUB: chint-ddsu666 unit 3, 2 requests per poll, every 5 s\n" in result.output
+
+
+def test_check_summarises_every_bus_kind_with_its_line_load():
+    result = CliRunner().invoke(
+        app, ["check", str(ROOT / "firmware-configs/street-shops-site.yaml")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "profile acme-em100: 4 values (defined here)" in result.output
+    assert re.search(
+        r"bus rs485-shops: modbus_rtu .* at 9600 8N1, polls need \d+% of the line", result.output
+    )
+    assert "bus rs485-dlt645: dlt645 var/sim/ttyRS485-dlt645 at 2400 8E1" in result.output
+    assert "EM-S-201: DL/T 645 address 202411000201, every 60 s, billing" in result.output
+    assert "also configured (not driven by this agent yet): 1 cameras, 1 gates, 1 doors" in (
+        result.output
+    )
+
+
+def test_check_names_an_interval_the_line_cannot_carry(tmp_path):
+    text = (ROOT / "firmware-configs/street-shops-site.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "fast.yaml"
+    bad.write_text(text.replace("poll_interval_s: 60", "poll_interval_s: 0.01"), encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(bad)])
+    assert result.exit_code == 1
+    assert re.search(r"buses\[0\] \(line \d+\): bus rs485-shops: WM-S-101 needs", result.output)
 
 
 def test_check_lists_every_error_and_fails(tmp_path):

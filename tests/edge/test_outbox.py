@@ -1,11 +1,14 @@
 import sqlite3
 import time
+from contextlib import closing
 from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
 
+from edge import outbox as outbox_module
 from edge.outbox import Outbox
+from edge.outbox_limits import ROW_OVERHEAD_BYTES
 from protocols.messages import EventRecord, ReadingRecord
 
 TS = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -35,8 +38,10 @@ def path(tmp_path):
     return tmp_path / "edge" / "outbox.sqlite3"
 
 
-def _open(path, clock, wall=lambda: WALL) -> Outbox:
-    return Outbox(path, agent="bldg-a", resend_after_s=15.0, clock=clock, wall_clock=wall)
+def _open(path, clock, wall=lambda: WALL, **options) -> Outbox:
+    return Outbox(
+        path, agent="bldg-a", resend_after_s=15.0, clock=clock, wall_clock=wall, **options
+    )
 
 
 def _fill(outbox: Outbox, count: int) -> list[int]:
@@ -92,7 +97,8 @@ def test_records_survive_a_crash_and_keep_their_boot(path, clock):
         _fill(outbox, 1)
         batch = outbox.next_batch(10)
     old, new = crashed.boot, outbox.boot
-    assert [(r.boot, r.seq) for r in batch] == [(old, 1), (old, 2), (old, 3), (new, 1)]
+    # The new boot is live and goes first; the dead boot's records follow as backlog.
+    assert [(r.boot, r.seq) for r in batch] == [(new, 1), (old, 1), (old, 2), (old, 3)]
     crashed.close()
 
 
@@ -106,7 +112,7 @@ def test_ack_deletes_only_what_it_covers_in_its_boot(path, clock):
         assert outbox.pending_count() == 4
         assert outbox.ack(new, 2) == 0  # acks are idempotent
         assert [(r.boot, r.seq) for r in outbox.next_batch(10)] == [
-            (old, 1), (old, 2), (old, 3), (new, 3)
+            (new, 3), (old, 1), (old, 2), (old, 3)
         ]  # fmt: skip
         assert outbox.ack(old, 0) == 0
         assert outbox.ack(old, 99) == 3
@@ -151,11 +157,18 @@ def test_invalid_records_are_refused_before_they_are_stored(path, clock):
         assert _fill(outbox, 1) == [1]  # no seq was used up
 
 
-def test_the_database_is_in_wal_mode_with_full_sync(path, clock):
-    with _open(path, clock):
+def test_the_database_is_in_wal_mode_and_appends_sync_fully(path, clock):
+    full = 2
+    with _open(path, clock) as outbox:
         db = sqlite3.connect(path)
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         db.close()
+        # Sending state and acks commit without an fsync of their own, then FULL is back.
+        _fill(outbox, 2)
+        outbox.mark_sent(outbox.next_batch(10))
+        outbox.mark_all_unsent()
+        outbox.ack(outbox.boot, 1)
+        assert outbox._db.execute("PRAGMA synchronous").fetchone()[0] == full
 
 
 def test_resends_are_timed_by_the_monotonic_clock_not_the_wall_clock(path, wall):
@@ -168,33 +181,48 @@ def test_resends_are_timed_by_the_monotonic_clock_not_the_wall_clock(path, wall)
         assert outbox.next_batch(10) == []
 
 
-def _query_plan(path, sql: str) -> str:
-    with sqlite3.connect(path) as db:
-        return " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", (0.0,)))
+def _query_plan(path, sql: str, params: tuple[object, ...]) -> str:
+    with closing(sqlite3.connect(path)) as db:
+        return " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
 
 
-def test_an_old_outbox_file_gets_the_in_flight_index_and_keeps_its_records(path, clock):
+def test_an_old_outbox_file_gets_classes_and_the_in_flight_index_and_keeps_its_records(path, clock):
     path.parent.mkdir(parents=True)
-    with sqlite3.connect(path) as old:  # the schema before the index existed
+    event = EventRecord(agent="bldg-a", boot=7, seq=2, device="GATE-1", ts=TS, event="opened")
+    reading = ReadingRecord(agent="bldg-a", boot=7, seq=1, device="EM-1", ts=TS, values={"e": 1})
+    with closing(sqlite3.connect(path)) as old, old:  # the schema before classes and the index
         old.executescript(
             "CREATE TABLE outbox_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
             "CREATE TABLE records (boot INTEGER NOT NULL, seq INTEGER NOT NULL,"
             " record TEXT NOT NULL, sent_at REAL, PRIMARY KEY (boot, seq)) WITHOUT ROWID;"
             "INSERT INTO outbox_state VALUES ('boot', 7);"
         )
+        old.executemany(
+            "INSERT INTO records (boot, seq, record) VALUES (7, ?, ?)",
+            [(1, reading.model_dump_json()), (2, event.model_dump_json())],
+        )
     in_flight = "SELECT count(*) FROM records WHERE sent_at > ?"
-    assert "INDEX" not in _query_plan(path, in_flight)
+    assert "INDEX" not in _query_plan(path, in_flight, (0.0,))
     with _open(path, clock) as outbox:
         assert outbox.boot == int(WALL)
+        # Nothing says whether an old reading was a billing snapshot: it is kept like one.
+        assert outbox.stats().pending == {"telemetry": 0, "billing": 1, "event": 1, "dropped": 0}
+        assert (
+            outbox.stats().used_bytes
+            == len(reading.model_dump_json())
+            + len(event.model_dump_json())
+            + 2 * ROW_OVERHEAD_BYTES
+        )
         _fill(outbox, 2)
         outbox.mark_sent(outbox.next_batch(1))
         assert outbox.in_flight_count() == 1
-    assert "USING COVERING INDEX records_in_flight" in _query_plan(path, in_flight)
-    # next_batch still walks the primary key, in order, and stops at its limit.
-    next_batch = (
-        "SELECT record FROM records WHERE sent_at IS NULL OR sent_at <= ? ORDER BY boot, seq"
-    )
-    assert _query_plan(path, next_batch) == "SCAN records"
+        assert outbox.next_batch(10)[1:] == [reading, event]
+    assert "USING COVERING INDEX records_in_flight" in _query_plan(path, in_flight, (0.0,))
+    # Both lanes walk the primary key, in order, and stop at their limit.
+    live = _query_plan(path, outbox_module._LIVE, (0.0, 7, 10))
+    backlog = _query_plan(path, outbox_module._BACKLOG, (0.0, 7, 10))
+    assert live == "SEARCH records USING PRIMARY KEY (boot=?)"
+    assert backlog == "SEARCH records USING PRIMARY KEY (boot<?)"
 
 
 def test_an_unset_clock_draws_a_random_boot_far_above_any_real_one(path, clock, wall):
@@ -209,3 +237,91 @@ def test_an_unset_clock_draws_a_random_boot_far_above_any_real_one(path, clock, 
     assert len(set(boots)) == 3 and min(boots) > 10 * WALL
     with _open(path, clock, wall) as outbox:  # the same file opened again still grows
         assert outbox.boot > boots[-1]
+
+
+def _keys(records) -> list[tuple[int, int]]:
+    return [(r.boot, r.seq) for r in records]
+
+
+def test_live_records_go_first_and_the_backlog_follows_at_the_replay_pace(path, clock):
+    with _open(path, clock) as first:
+        _fill(first, 30)  # a backlog of 30, left by an earlier run
+    with _open(path, clock, replay_records_per_s=10) as outbox:
+        old, new = first.boot, outbox.boot
+        _fill(outbox, 3)
+        batch = outbox.next_batch(8)
+        assert _keys(batch) == [(new, 1), (new, 2), (new, 3)] + [(old, s) for s in range(1, 6)]
+        outbox.mark_sent(batch)
+        # The bucket holds one second of replay (10): 5 are left, then it refills at 10/s.
+        batch = outbox.next_batch(100)
+        assert _keys(batch) == [(old, s) for s in range(6, 11)]
+        outbox.mark_sent(batch)
+        assert outbox.next_batch(100) == []
+        clock.now += 0.35
+        assert _keys(outbox.next_batch(100)) == [(old, 11), (old, 12), (old, 13)]
+        clock.now += 60  # a long pause refills one second's worth, no more
+        batch = outbox.next_batch(100)  # (and the unacked live records are due again)
+        assert _keys(batch[:3]) == [(new, 1), (new, 2), (new, 3)]
+        assert [r.boot for r in batch[3:]] == [old] * 10
+        outbox.mark_sent(batch)
+        # Live records never wait for the bucket.
+        _fill(outbox, 2)
+        assert _keys(outbox.next_batch(100)) == [(new, 4), (new, 5)]
+
+
+def test_begin_epoch_turns_what_piled_up_into_backlog_and_restarts_seq(path, clock, wall):
+    with _open(path, clock, wall, replay_records_per_s=2) as outbox:
+        first = outbox.boot
+        _fill(outbox, 3)  # more than one replay burst (2) piled up while the link was down
+        assert outbox.begin_epoch()
+        assert outbox.boot == first + 1  # the same second: the last boot + 1
+        assert _fill(outbox, 2) == [1, 2]
+        assert _keys(outbox.next_batch(10)) == [(outbox.boot, 1), (outbox.boot, 2)] + [
+            (first, 1), (first, 2)  # the replay burst
+        ]  # fmt: skip
+        wall.now += 3600  # an hour later the boot is the clock again
+        _fill(outbox, 3)
+        assert outbox.begin_epoch()
+        assert outbox.boot == int(wall.now)
+    with _open(path, clock, wall) as reopened:
+        assert reopened.boot == int(wall.now) + 1
+
+
+def test_begin_epoch_keeps_an_epoch_holding_no_more_than_a_replay_burst(path, clock):
+    with _open(path, clock, replay_records_per_s=2) as outbox:
+        boot = outbox.boot
+        assert not outbox.begin_epoch()  # nothing waiting
+        _fill(outbox, 2)
+        assert not outbox.begin_epoch()  # would go out at once as backlog anyway
+        assert outbox.boot == boot and _fill(outbox, 1) == [3]
+        outbox.ack(boot, 3)
+        _fill(outbox, 2)
+        assert not outbox.begin_epoch()  # what was acked does not count
+        _fill(outbox, 1)
+        assert outbox.begin_epoch() and outbox.boot == boot + 1
+
+
+def test_boot_and_seq_only_grow_across_epochs_and_reopens(path, clock, wall):
+    seen: list[tuple[int, int]] = []
+    for step in range(6):
+        wall.now = WALL - 600 * (step % 3)  # the clock steps back now and then
+        with _open(path, clock, wall, replay_records_per_s=1) as outbox:
+            for _ in range(3):
+                seen += [(outbox.boot, seq) for seq in _fill(outbox, 2)]
+                assert outbox.begin_epoch()
+    assert seen == sorted(set(seen)) and len(seen) == 36
+
+
+def test_an_ack_of_one_epoch_leaves_the_others(path, clock):
+    with _open(path, clock, replay_records_per_s=1) as outbox:
+        epochs = []
+        for _ in range(3):
+            epochs.append(outbox.boot)
+            _fill(outbox, 3)
+            outbox.begin_epoch()
+        assert outbox.ack(epochs[1], 99) == 3
+        assert outbox.ack(epochs[1], 99) == 0
+        with closing(sqlite3.connect(path)) as db:
+            left = db.execute("SELECT boot, count(*) FROM records GROUP BY boot").fetchall()
+        assert left == [(epochs[0], 3), (epochs[2], 3)]
+        assert outbox.pending_count() == 6

@@ -103,7 +103,7 @@ async def test_a_new_session_resends_unacked_records_of_every_boot(
                 finally:
                     await _stop(task, stop)
                 old, new = crashed.boot, outbox.boot
-                assert [(r.boot, r.seq) for r in batch.records] == [(old, 1), (old, 2), (new, 1)]
+                assert [(r.boot, r.seq) for r in batch.records] == [(new, 1), (old, 1), (old, 2)]
             assert outbox.pending_count() == 3
     crashed.close()
 

@@ -216,17 +216,10 @@ async def test_agent_killed_mid_stream_loses_and_duplicates_nothing(tmp_path: Pa
                     what="the restarted agent's new boot to arrive",
                 )
                 await eventually(
-                    lambda: outbox_pending(outbox) == 0,
+                    lambda: _drained(outbox, sessions),
                     timeout_s=30,
                     every_s=0.1,
                     what="the outbox to drain",
-                )
-                # Drained while still polling: wait for a moment with nothing in flight.
-                await eventually(
-                    lambda: outbox_pending(outbox) == 0 and _settled(sessions),
-                    timeout_s=30,
-                    every_s=0.1,
-                    what="a quiet moment",
                 )
             sampling.cancel()
             by_boot = assert_exactly_once(sessions)
@@ -273,7 +266,7 @@ async def test_broker_down_for_a_minute_mid_stream_loses_and_duplicates_nothing(
                     what="the stream to resume after the restart",
                 )
                 await eventually(
-                    lambda: outbox_pending(outbox) == 0 and _settled(sessions),
+                    lambda: _drained(outbox, sessions),
                     timeout_s=30,
                     every_s=0.1,
                     what="the outbox to drain",
@@ -285,6 +278,16 @@ async def test_broker_down_for_a_minute_mid_stream_loses_and_duplicates_nothing(
         broker.kill()
     # Three meters polled every 0.2 s for a minute: hundreds of records waited in the outbox.
     assert backlog >= 300, "the outage built no backlog: the resend path was not tested"
+
+
+DRAINED_BELOW = 30
+"""Records still waiting that count as drained: the agent keeps polling (about 15 readings a
+second here), so a moment with none waiting at all may never come on a busy machine."""
+
+
+def _drained(outbox: Path, sessions: sessionmaker[Session]) -> bool:
+    """The backlog is gone and nothing committed waits for its ack."""
+    return outbox_pending(outbox) < DRAINED_BELOW and _settled(sessions)
 
 
 def _settled(sessions: sessionmaker[Session]) -> bool:

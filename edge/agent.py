@@ -8,6 +8,7 @@ from pathlib import Path
 
 from edge.buses import bus_worker, cumulative_registers_of, open_link
 from edge.commands import BusHandle, CommandRunner
+from edge.group_commit import GroupCommit
 from edge.outbox import Outbox
 from edge.sanity import CumulativeGuard
 from edge.state import AgentState
@@ -38,6 +39,7 @@ class Agent:
             alarm_fraction=settings.alarm_fraction,
             replay_records_per_s=settings.replay_records_per_s,
         )
+        self.readings = GroupCommit(self.outbox)
         self.state = AgentState(state_path(config))
         registers = cumulative_registers_of(config)
         self.guard = CumulativeGuard(memory=self.state, registers=lambda d: registers.get(d, ()))
@@ -64,20 +66,23 @@ class Agent:
             for bus in self.config.buses:
                 link = await resources.enter_async_context(open_link(bus))
                 self.buses[bus.code] = bus_worker(
-                    self.config, bus, link, sink=self.outbox, check=self.guard
+                    self.config, bus, link, sink=self.readings, check=self.guard
                 )
             polling = [
                 asyncio.create_task(handle.worker.run(), name=f"bus {code}")
                 for code, handle in self.buses.items()
             ]
+            storing = asyncio.create_task(self.readings.run(), name="group commit")
             uplink = asyncio.create_task(self.uplink.run(stop=stop), name="uplink")
             try:
-                await _until_stop_or_failure(stop, [*polling, uplink])
+                await _until_stop_or_failure(stop, [*polling, storing, uplink])
             finally:
                 stop.set()
                 for task in polling:
                     task.cancel()
                 await asyncio.gather(*polling, return_exceptions=True)
+                storing.cancel()  # stores what the last polls read
+                await asyncio.gather(storing, return_exceptions=True)
                 # The uplink sees `stop` and says goodbye on `up/status` before it disconnects.
                 await asyncio.wait({uplink}, timeout=UPLINK_GOODBYE_S)
                 uplink.cancel()

@@ -43,7 +43,7 @@ class Lane(IntEnum):
 
 
 class ReadingSink(Protocol):
-    """Where readings go (the outbox, or a list in tests)."""
+    """Where readings go (the outbox's group commit, the outbox itself, or a list in tests)."""
 
     def append_reading(
         self,
@@ -53,7 +53,7 @@ class ReadingSink(Protocol):
         values: dict[str, float],
         flags: Sequence[str] = (),
         billing: bool = False,
-    ) -> int: ...
+    ) -> object: ...
 
 
 class SnapshotReader(Protocol):

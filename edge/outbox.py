@@ -53,6 +53,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -165,40 +166,66 @@ class Outbox:
     ) -> int:
         """Store one poll of one device (a billing snapshot if the meter bills); returns its seq
         once it is on disk, or 0 for telemetry refused for lack of room (and counted)."""
-        record = ReadingRecord(
-            agent=self.agent,
-            boot=self.boot,
-            seq=self._last_seq + 1,
-            device=device,
-            ts=ts,
-            values=values,
-            flags=list(flags),
+        reading = NewReading(
+            device=device, ts=ts, values=values, flags=tuple(flags), billing=billing
         )
-        return self._append(record, RecordClass.BILLING if billing else RecordClass.TELEMETRY)
+        return self.append_readings([reading])[0]
+
+    def append_readings(self, readings: Sequence["NewReading"]) -> list[int]:
+        """Store several polls in one transaction, so one fsync covers them all (see
+        edge.group_commit); their seqs, 0 for telemetry refused, as `append_reading`."""
+        return self._append_all(
+            [
+                (self._reading_for(r), RecordClass.BILLING if r.billing else RecordClass.TELEMETRY)
+                for r in readings
+            ]
+        )
+
+    def _reading_for(self, reading: "NewReading") -> Callable[[int], ReadingRecord]:
+        def build(seq: int) -> ReadingRecord:
+            return ReadingRecord(
+                agent=self.agent,
+                boot=self.boot,
+                seq=seq,
+                device=reading.device,
+                ts=reading.ts,
+                values=reading.values,
+                flags=list(reading.flags),
+            )
+
+        return build
 
     def append_event(
         self, *, device: str, ts: datetime, event: str, data: dict[str, Any] | None = None
     ) -> int:
         """Store something that happened at a device; returns its seq once it is on disk."""
-        record = self._event(
-            self.boot, self._last_seq + 1, device=device, ts=ts, event=event, data=data
-        )
-        return self._append(record, RecordClass.EVENT)
 
-    def _append(self, record: ReadingRecord | EventRecord, record_class: RecordClass) -> int:
-        """Store `record`, and what it causes (drops, the alarm), in one transaction."""
+        def build(seq: int) -> EventRecord:
+            return self._event(self.boot, seq, device=device, ts=ts, event=event, data=data)
+
+        return self._append_all([(build, RecordClass.EVENT)])[0]
+
+    def _append_all(
+        self, records: Sequence[tuple[Callable[[int], ReadingRecord | EventRecord], RecordClass]]
+    ) -> list[int]:
+        """Store records built for their seqs, and what they cause (drops, the alarm), in one
+        transaction; the seq each got, or 0 for telemetry refused."""
         last_seq = self._last_seq
+        seqs = []
         with self._transaction():
-            stored = self._store(record, record_class)
-            if stored:
-                last_seq = record.seq
-            if stored and self.budget.alarm_due(self._usage):
-                last_seq += 1
-                self._store(self._alarm(last_seq), RecordClass.EVENT)
-                self._usage.alarm_raised = True
-                self._save_state("alarm_raised", 1)
+            for build, record_class in records:
+                record = build(last_seq + 1)
+                stored = self._store(record, record_class)
+                seqs.append(record.seq if stored else 0)
+                if stored:
+                    last_seq = record.seq
+                if stored and self.budget.alarm_due(self._usage):
+                    last_seq += 1
+                    self._store(self._alarm(last_seq), RecordClass.EVENT)
+                    self._usage.alarm_raised = True
+                    self._save_state("alarm_raised", 1)
         self._last_seq = last_seq  # only once committed, so no seq is ever handed out twice
-        return record.seq if stored else 0
+        return seqs
 
     def _store(self, record: ReadingRecord | EventRecord, record_class: RecordClass) -> bool:
         """Insert `record`, making room first; False if it was telemetry and no room was made."""
@@ -448,6 +475,17 @@ def _add_classes_to_old_file(db: sqlite3.Connection) -> None:
         COMMIT;
         """
     )
+
+
+@dataclass(frozen=True)
+class NewReading:
+    """One poll of one device, waiting to be stored."""
+
+    device: str
+    ts: datetime
+    values: dict[str, float]
+    flags: tuple[str, ...] = ()
+    billing: bool = False
 
 
 def _boot_from_clock(now: float) -> int:

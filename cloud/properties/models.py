@@ -151,13 +151,13 @@ class Unit(Base):
 
     building: Mapped[Building] = relationship(lazy="joined", innerjoin=True)
     floor: Mapped[Floor] = relationship(lazy="joined", innerjoin=True)
-    shop: Mapped["ShopDetails | None"] = relationship(lazy="joined")
+    # Loaded when asked for (leases and meters load units too, and never need these).
+    shop: Mapped["ShopDetails | None"] = relationship()
     origins: Mapped[list["Unit"]] = relationship(
         secondary="unit_origins",
         primaryjoin="Unit.id == UnitOrigin.unit_id",
         secondaryjoin="Unit.id == UnitOrigin.origin_unit_id",
         order_by="Unit.code",
-        lazy="selectin",
         viewonly=True,
     )
 

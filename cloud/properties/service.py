@@ -8,7 +8,7 @@ origins of the new ones, whose status history starts vacant on the day of the ch
 from datetime import date
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from cloud.errors import Conflict, Invalid, NotFound
 from cloud.identity import service as identity_service
@@ -181,7 +181,8 @@ def list_units(
             stmt = stmt.where(Building.code == building_code)
     if not include_retired:
         stmt = stmt.where(or_(Unit.retired_on.is_(None), Unit.retired_on > today))
-    return list(session.scalars(stmt.order_by(Unit.code)))
+    details = (selectinload(Unit.shop), selectinload(Unit.origins))
+    return list(session.scalars(stmt.options(*details).order_by(Unit.code)))
 
 
 def get_unit(*, session: Session, actor: Actor, code: str, today: date | None = None) -> Unit:

@@ -31,8 +31,10 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8000, ge=1, le=65_535)
     storage_dir: Path = Path("var/nicegui")
     """Where the web UI keeps each browser's server-side session (its sign-in token)."""
+    files_dir: Path = Path("var/files")
+    """Where uploaded files (unit photos, floor plans) are kept, named by their SHA-256."""
 
-    @field_validator("storage_dir")
+    @field_validator("storage_dir", "files_dir")
     @classmethod
     def _absolute(cls, path: Path) -> Path:
         # Resolved once, when the settings are read at start-up: a later chdir changes nothing.

@@ -104,6 +104,7 @@ async def _demo(*, seconds: float | None, http_port: int | None, var_dir: Path) 
             "mqtt_url": f"mqtt://127.0.0.1:{ports.broker}",
             "mqtt_protocol": "3.1.1",
             "http_port": ports.http,
+            "files_dir": (var_dir / "files").resolve(),
         }
     )
     site = demo_site(ports=ports, var_dir=var_dir)

@@ -23,7 +23,7 @@ def register(ctx: WebContext) -> None:
             return RedirectResponse("/login")
         if user.is_tenant:
             return RedirectResponse("/m")
-        with frame(t("dashboard.title"), user_name=user.display_name):
+        with frame(t("dashboard.title"), user_name=user.display_name, current="/"):
             _live_blocks(ctx)
         return None
 

@@ -14,6 +14,16 @@ def cny(amount: Decimal) -> str:
     return f"{sign}¥{abs(amount).quantize(_FEN):,}"
 
 
+def area(square_metres: Decimal) -> str:
+    """`Decimal("1661.5")` -> `1,661.50` (square metres, to the hundredth as stored)."""
+    return f"{square_metres.quantize(_FEN):,}"
+
+
+def percent(ratio: Decimal | None) -> str:
+    """`Decimal("0.7454")` -> `74.5%`; no ratio (nothing to divide by) is a dash."""
+    return "—" if ratio is None else f"{(ratio * 100).quantize(Decimal('0.1'))}%"
+
+
 def tariff(price: Decimal) -> str:
     """A price per kWh with as many places as it was set with (at least two): `¥0.8523/kWh`."""
     places = max(2, -price.normalize().as_tuple().exponent)  # type: ignore[operator]

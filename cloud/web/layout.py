@@ -18,6 +18,9 @@ body, .q-field, .q-table, .q-btn {
 .tabular { font-variant-numeric: tabular-nums; }
 """
 
+# The staff console's pages, in the order of its navigation: (path, translation key).
+CONSOLE_PAGES: Final = (("/", "nav.dashboard"), ("/board", "nav.board"))
+
 
 def language_switch(*, on_header: bool = True) -> None:
     """中文 | English; choosing reloads the page, so every string is drawn in the new language."""
@@ -39,16 +42,21 @@ def language_switch(*, on_header: bool = True) -> None:
 
 
 @contextmanager
-def frame(title: str, *, user_name: str, narrow: bool = False) -> Iterator[None]:
-    """Header with the page title, who is signed in, the language switch and sign-out.
+def frame(
+    title: str, *, user_name: str, narrow: bool = False, current: str | None = None
+) -> Iterator[None]:
+    """Header with the page title, the console's navigation (`current` is this page's path),
+    who is signed in, the language switch and sign-out.
 
-    `narrow` keeps the content to a phone's width (tenant views).
+    `narrow` keeps the content to a phone's width (tenant views), without the navigation.
     """
     ui.page_title(f"{title} · {t('app.title')}")
     with ui.header(elevated=True).classes("items-center gap-3 px-4 py-2 bg-primary"):
         ui.label(t("app.title")).classes("text-lg font-bold")
         if not narrow:
-            ui.label(title).classes("text-base opacity-90")
+            _navigation(current)
+            if current is None:  # a page outside the navigation says where one is
+                ui.label(title).classes("text-base opacity-90")
         ui.space()
         if not narrow:
             ui.label(t("app.signed_in_as", name=user_name)).classes("text-sm opacity-90")
@@ -62,6 +70,16 @@ def frame(title: str, *, user_name: str, narrow: bool = False) -> Iterator[None]
             ui.label(title).classes("text-xl font-bold")
             ui.label(t("app.signed_in_as", name=user_name)).classes("text-sm text-grey-7")
         yield
+
+
+def _navigation(current: str | None) -> None:
+    with ui.element("nav").classes("flex gap-1"):
+        for path, key in CONSOLE_PAGES:
+            link = ui.link(t(key), path).classes("px-3 py-1 rounded text-white no-underline")
+            if path == current:
+                link.classes("bg-white/20 font-medium").props('aria-current="page"')
+            else:
+                link.classes("opacity-90 hover:bg-white/10")
 
 
 def _leave() -> None:

@@ -1,5 +1,6 @@
-"""A small org to act in: a site and agent, three units, two tenants, three leases, meters and
-one user of every role. Codes repeat across orgs on purpose (they are unique per org only)."""
+"""A small org to act in: a site and agent, a building with one floor of three units (leased
+since 2026-01-01), two tenants, three leases, meters and one user of every role. Codes repeat
+across orgs on purpose (they are unique per org only)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,7 +14,7 @@ from cloud.identity.actor import Actor
 from cloud.identity.models import Org, Role, User
 from cloud.ingest.models import EdgeAgent
 from cloud.leasing.models import Lease, Tenant
-from cloud.properties.models import Building, Site, Unit
+from cloud.properties.models import Building, Floor, Site, Unit, UnitStatus, UnitStatusPeriod
 from protocols.profiles import ENERGY_IMPORT
 
 PASSWORD = "correct horse battery"
@@ -48,12 +49,15 @@ def make_world(
     building = Building(org_id=org.id, site_id=site.id, code="A", name="A")
     session.add_all([agent, building])
     session.flush()
+    floor = Floor(org_id=org.id, building_id=building.id, level=1, name="1F")
+    session.add(floor)
+    session.flush()
     units = {
         code: Unit(
             org_id=org.id,
             building_id=building.id,
+            floor_id=floor.id,
             code=code,
-            floor=1,
             rentable_area_m2=Decimal("100.00"),
         )
         for code in ("U-101", "U-102", "U-103")
@@ -98,6 +102,12 @@ def make_world(
         )
     }
     session.add_all([*leases.values(), *meters.values()])
+    session.add_all(
+        UnitStatusPeriod(
+            org_id=org.id, unit_id=unit.id, status=UnitStatus.leased, from_date=date(2026, 1, 1)
+        )
+        for unit in units.values()
+    )
     users = {
         key: User(
             org_id=org.id,
@@ -109,6 +119,7 @@ def make_world(
         )
         for key, role, tenant in (
             ("admin", Role.admin, None),
+            ("staff", Role.staff, None),
             ("finance", Role.finance, None),
             ("engineer", Role.engineer, None),
             ("tenant", Role.tenant, "TA"),

@@ -1,3 +1,4 @@
+import itertools
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +12,10 @@ from cloud.identity import service as identity_service
 from cloud.identity.models import Role
 from cloud.leasing import service as leasing_service
 from cloud.models import metadata
+from cloud.properties import board
+from cloud.properties import service as properties_service
+from cloud.properties import status as status_service
+from cloud.properties.models import UnitKind, UnitStatus
 from cloud.seed import seed_demo
 from protocols.site_config import SiteConfig
 from protocols.site_config_yaml import parse_site_config
@@ -36,6 +41,7 @@ def test_seed_is_idempotent_and_its_logins_work(session: Session) -> None:
     assert row_counts(session) == first
     assert {(login.username, login.role) for login in logins} == {
         ("admin", Role.admin),
+        ("leasing", Role.staff),
         ("finance", Role.finance),
         ("tenant", Role.tenant),
     }
@@ -45,11 +51,12 @@ def test_seed_is_idempotent_and_its_logins_work(session: Session) -> None:
         )
         for login in logins
     }
-    leases = leasing_service.list_leases(session=session, actor=actors["admin"])
+    leases = leasing_service.list_leases(session=session, actor=actors["admin"])[:2]
     assert [(lease.code, lease.unit.code, lease.electricity_tariff) for lease in leases] == [
         ("HT-2026-0001", "A-12-1201", Decimal("1.2000")),
         ("HT-2026-0002", "A-12-1202", Decimal("1.2000")),
     ]
+    assert (leases[0].start_date, leases[0].end_date) == (date(2026, 1, 1), date(2026, 12, 31))
     assert leases[0].tenant.name == "星河科技有限公司"
     mine = leasing_service.list_leases(session=session, actor=actors["tenant"])
     assert [lease.code for lease in mine] == ["HT-2026-0001"]
@@ -66,3 +73,34 @@ def test_seed_is_idempotent_and_its_logins_work(session: Session) -> None:
         )
         == []
     )
+
+
+def test_seed_gives_the_demo_floors_shops_and_status_histories(session: Session) -> None:
+    today = date(2026, 11, 22)
+    seed_demo(session=session, site=demo_site(), today=today)
+    leasing = identity_service.authenticate(
+        session=session, username="leasing", password="parkops-leasing"
+    )
+    park = board.vacancy_board(
+        session=session, actor=leasing, site_code="demo-park", building_code="A", on=today
+    )
+    assert [floor.name for floor in park.floors] == ["12F", "11F", "10F"]
+    assert {cell.status for floor in park.floors for cell in floor.cells} == set(UnitStatus)
+    first = park.floors[0].cells[0]
+    assert (first.unit_code, first.tenant_name, first.rent_per_m2) == (
+        "A-12-1201",
+        "星河科技有限公司",
+        Decimal("150.00"),
+    )
+    assert (park.occupancy.units, park.occupancy.let_units) == (10, 7)
+    street = properties_service.list_units(session=session, actor=leasing, site_code="demo-street")
+    assert [unit.code for unit in street] == ["S1-101", "S1-102", "S1-103", "S1-201"]
+    assert all(unit.kind == UnitKind.shop and unit.shop is not None for unit in street)
+    assert street[0].shop is not None and street[0].shop.catering_allowed
+    # Histories lie in the past and tile each unit's life; the moving-out lease ends soon.
+    for unit in properties_service.list_units(session=session, actor=leasing):
+        periods = status_service.status_history(session=session, actor=leasing, unit_code=unit.code)
+        assert all(p.from_date <= today for p in periods) and periods[-1].until_date is None
+        assert all(a.until_date == b.from_date for a, b in itertools.pairwise(periods))
+    moving = next(c for f in park.floors for c in f.cells if c.status == UnitStatus.moving_out)
+    assert moving.lease_end == date(2026, 12, 12)

@@ -15,14 +15,25 @@ def run_migrations_online() -> None:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # A batch migration rebuilds a table (copy, drop, rename); with foreign keys on,
+                # dropping a table other tables point at would fail or empty them. Outside a
+                # transaction, or SQLite ignores the pragma; checked again before the commit.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
             context.configure(
                 connection=connection,
                 target_metadata=metadata,
-                render_as_batch=connection.dialect.name == "sqlite",
+                render_as_batch=sqlite,
                 compare_type=True,
             )
             with context.begin_transaction():
                 context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
     finally:
         engine.dispose()
 

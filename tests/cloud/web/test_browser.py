@@ -139,3 +139,39 @@ def test_tenant_lands_on_phone_view_with_only_its_own_lease(
     page.goto(app_url)  # the staff console is not for tenants
     expect(page).to_have_url(f"{app_url}/m")
     phone.close()
+
+
+def test_vacancy_board_draws_floors_of_units_coloured_by_status(
+    browser: Browser, app_url: str, demo_data: DemoData, shots: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    sign_in(page, app_url, demo_data, "staff")
+    expect(page).to_have_url(f"{app_url}/")
+    page.get_by_role("link", name="房态图").click()
+    expect(page).to_have_url(f"{app_url}/board")
+
+    operating = page.locator('[data-unit="A-12-1201"]')
+    expect(operating).to_contain_text("营业中")
+    expect(operating).to_contain_text("星河科技有限公司")
+    expect(operating).to_contain_text("¥150.00/m²·月")
+    expect(operating).to_have_css("background-color", "rgb(30, 99, 196)")
+    expect(page.locator('[data-unit="A-12-1203"]')).to_have_css(
+        "background-color",
+        "rgb(67, 160, 71)",  # vacant
+    )
+    expect(page.locator("[data-unit]")).to_have_count(10)  # building A's three floors
+    for status in ("vacant", "reserved", "leased", "fitting_out", "in_operation", "moving_out"):
+        expect(page.locator(f'[data-status="{status}"]').first).to_be_visible()
+    # Cells are as wide as their share of the floor: 186.50 m² against 98.00 m².
+    wide, narrow = (
+        page.locator(f'[data-unit="{code}"]').bounding_box() for code in ("A-12-1201", "A-12-1203")
+    )
+    assert wide and narrow and wide["width"] > 1.5 * narrow["width"]
+    page.screenshot(path=shots / "vacancy-board-zh.png", full_page=True)
+
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("link", name="Vacancy board")).to_be_visible()
+    expect(page.locator('[data-unit="A-12-1201"]')).to_contain_text("In operation")
+    expect(page.get_by_text("Occupancy by area")).to_be_visible()
+    page.screenshot(path=shots / "vacancy-board-en.png", full_page=True)
+    page.close()

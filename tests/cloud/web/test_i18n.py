@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from cloud.web import i18n
-from cloud.web.formatting import METER_METRICS, cny, kwh, tariff
+from cloud.properties import web as properties_web
+from cloud.web import i18n, layout
+from cloud.web.formatting import METER_METRICS, area, cny, kwh, percent, tariff
 
 WEB = Path(i18n.__file__).parent
+PAGES = [*WEB.glob("*.py"), *WEB.parent.glob("*/web.py")]  # the shell's and each domain's
 KEY_USE = re.compile(r"""\bt(?:ranslate)?\(\s*["']([a-z_]+\.[a-z_.]+)["']""")
 
 
@@ -26,7 +28,10 @@ def test_every_string_has_both_languages_with_the_same_placeholders(key: str) ->
 
 
 def _keys_used() -> set[str]:
-    used = {key for path in WEB.glob("*.py") for key in KEY_USE.findall(path.read_text())}
+    used = {key for path in PAGES for key in KEY_USE.findall(path.read_text())}
+    used |= {style.label_key for style in properties_web.STATUS_STYLES.values()}
+    used |= set(properties_web.RENT_LABELS.values())
+    used |= {key for _path, key in layout.CONSOLE_PAGES}
     return used | {display.label_key for display in METER_METRICS}
 
 
@@ -67,6 +72,13 @@ def test_tariff_keeps_its_places_and_energy_its_two() -> None:
     assert tariff(Decimal("1.2000")) == "¥1.20/kWh"
     assert tariff(Decimal("0.8523")) == "¥0.8523/kWh"
     assert kwh(Decimal("1012.5")) == "1,012.50"
+
+
+def test_areas_keep_two_places_and_rates_show_as_percent() -> None:
+    assert area(Decimal("1661.5")) == "1,661.50"
+    assert percent(Decimal("0.7454")) == "74.5%"
+    assert percent(Decimal("1.0000")) == "100.0%"
+    assert percent(None) == "—"
 
 
 def test_a_missing_meter_value_is_a_dash() -> None:

@@ -109,6 +109,7 @@ def make_world(
         )
         for key, role, tenant in (
             ("admin", Role.admin, None),
+            ("staff", Role.staff, None),
             ("finance", Role.finance, None),
             ("engineer", Role.engineer, None),
             ("tenant", Role.tenant, "TA"),

@@ -113,14 +113,16 @@ def plan(
             result.lines.append(PlanLine("changed", old, row, applied))
     for old in old_by_key.values():
         result.lines.append(PlanLine("removed", old, None, old in result.delete))
-    result.lines.sort(key=_sort_key)
+    # The schedule's own order: period start, then the order of the fee items.
+    order = {item: i for i, item in enumerate(dict.fromkeys(x.item for x in [*new, *touched]))}
+    result.lines.sort(key=lambda line: _sort_key(line, order))
     return result
 
 
-def _sort_key(line: PlanLine) -> tuple[date, str]:
+def _sort_key(line: PlanLine, order: dict[str, int]) -> tuple[date, int]:
     shown = line.new or line.old
     assert shown is not None
-    return shown.period_start, shown.item
+    return shown.period_start, order[shown.item]
 
 
 def stored(session: Session, contract: Contract) -> list[ContractCharge]:

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from cloud.identity.models import Role
 from cloud.leasing.contracts.models import (
@@ -17,7 +17,12 @@ from cloud.leasing.contracts.models import (
 from cloud.leasing.terms_schemas import ContractTerms
 from protocols.codes import Code
 
-MoneyIn = Annotated[Decimal, Field(max_digits=14, decimal_places=2, allow_inf_nan=False)]
+FEN = Decimal("0.01")
+MoneyIn = Annotated[
+    Decimal,
+    Field(max_digits=14, decimal_places=2, allow_inf_nan=False),
+    AfterValidator(lambda amount: amount.quantize(FEN)),  # "5000" is 5000.00
+]
 TariffIn = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=4, allow_inf_nan=False)]
 Text = Annotated[str, Field(max_length=20_000)]
 

@@ -8,9 +8,9 @@
   (or the lease start, if later).
 - Early termination ends every lease on the last day; a lease that had not begun is deleted.
 - No lease of a unit may overlap another lease of it in dates (`check_unit_free`).
-- `monthly_rent` is for people: the rent items' monthly amount at the price in force on rent
-  start (before free rent), shared among the units by area (largest remainder, so the leases'
-  rents add up to the contract's to the fen).
+- `monthly_rent` is for people: the rent items' monthly amount at the prices in force on rent
+  start (after an amendment, on its effective date), before free rent, shared among the units
+  by area (largest remainder, so the leases' rents add up to the contract's to the fen).
 """
 
 from datetime import date, timedelta
@@ -30,13 +30,15 @@ from cloud.properties.models import Unit
 ONE_DAY = timedelta(days=1)
 
 
-def unit_rents(terms: ContractTerms) -> dict[str, Decimal]:
-    """Each unit's share of the monthly rent at rent start, to the fen, adding up to the whole."""
+def unit_rents(terms: ContractTerms, on: date | None = None) -> dict[str, Decimal]:
+    """Each unit's share of a month's rent at the prices in force `on` (default: rent start),
+    to the fen, the shares adding up to the whole."""
+    on = max(on or terms.rent_start, terms.rent_start)
     shares = {unit.code: Fraction(0) for unit in terms.units}
     for item in terms.fee_items:
         if item.kind != "rent":
             continue
-        monthly = monthly_amount(terms, item, terms.rent_start)
+        monthly = monthly_amount(terms, item, on)
         areas = {u.code: Fraction(getattr(u, item.area_type)) for u in terms.units}
         whole = sum(areas.values(), Fraction(0))
         for code, area in areas.items():
@@ -84,7 +86,7 @@ def sync_leases(
     effective_from: date,
 ) -> None:
     """Bring the contract's leases in line with a signed amendment (see the module)."""
-    rents = unit_rents(terms)
+    rents = unit_rents(terms, effective_from)
     latest = {lease.unit_id: lease for lease in leases_of(session, contract)}  # by start date
     kept_ids = {unit.id for unit in version.units}
     for unit_id, dropped in latest.items():

@@ -1,14 +1,18 @@
 """The daily job: activation, expiry, and expiry alerts at 90/60/30 days, idempotent."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from cloud.db.migrate import upgrade
 from cloud.errors import Forbidden, NotFound
 from cloud.identity.actor import Actor
 from cloud.identity.models import User
+from cloud.leasing import cli as lease_cli
 from cloud.leasing.contracts import amendments, jobs, service
 from cloud.leasing.contracts.models import ContractStatus, ExpiryAlert
 from cloud.leasing.contracts.schemas import RenewalCreate
@@ -120,3 +124,15 @@ def test_staff_see_and_acknowledge_their_orgs_alerts(
     assert seen.acknowledged_at is not None
     assert service.list_alerts(session=session, actor=staff) == []
     assert service.list_alerts(session=session, actor=staff, include_acknowledged=True) == [seen]
+
+
+def test_parkops_lease_daily_runs_the_job_and_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path}/daily.sqlite3"
+    upgrade(url)
+    monkeypatch.setenv("PARKOPS_DATABASE_URL", url)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    result = CliRunner().invoke(lease_cli.app, ["daily"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["activated: -", "expired: -", "alerts: -"]

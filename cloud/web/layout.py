@@ -18,6 +18,9 @@ body, .q-field, .q-table, .q-btn {
 .tabular { font-variant-numeric: tabular-nums; }
 """
 
+# The staff console's navigation: (translation key, path).
+CONSOLE_PAGES: Final = (("nav.dashboard", "/"), ("nav.contracts", "/contracts"))
+
 
 def language_switch(*, on_header: bool = True) -> None:
     """中文 | English; choosing reloads the page, so every string is drawn in the new language."""
@@ -48,6 +51,10 @@ def frame(title: str, *, user_name: str, narrow: bool = False) -> Iterator[None]
     with ui.header(elevated=True).classes("items-center gap-3 px-4 py-2 bg-primary"):
         ui.label(t("app.title")).classes("text-lg font-bold")
         if not narrow:
+            for key, path in CONSOLE_PAGES:
+                ui.link(t(key), path).classes(
+                    "text-white no-underline opacity-90 hover:opacity-100"
+                )
             ui.label(title).classes("text-base opacity-90")
         ui.space()
         if not narrow:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from cloud.errors import Conflict, NotFound
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor, require_role
-from cloud.leasing.contracts import charges, service, tenancy
+from cloud.leasing.contracts import charges, drafts, service, tenancy
 from cloud.leasing.contracts.models import (
     Contract,
     ContractStatus,
@@ -62,11 +62,11 @@ def amend(*, session: Session, actor: Actor, code: str, data: AmendmentCreate) -
         note=data.note,
         created_by_id=actor.user_id,
     )
-    terms = service.with_code(data.terms or service.terms_of(base), code)
-    service.set_terms(session, actor, version, terms)
-    service.set_fields(version, data)
+    terms = drafts.with_code(data.terms or service.terms_of(base), code)
+    drafts.set_terms(session, actor, version, terms)
+    drafts.set_fields(version, data)
     contract.versions.append(version)
-    service.check_amendment(contract, version)
+    drafts.check_amendment(contract, version)
     session.flush()
     return contract
 
@@ -113,7 +113,7 @@ def renew(*, session: Session, actor: Actor, code: str, data: RenewalCreate) -> 
         raise Conflict(f"contract {code} is already renewed by {live[0].code}")
     base = service.current_version(old)
     terms = renewal_terms(service.terms_of(base), end=data.end)
-    renewal = service.create_contract(
+    renewal = drafts.create_contract(
         session=session,
         actor=actor,
         data=ContractCreate(
@@ -156,7 +156,7 @@ def renewal_terms(old: ContractTerms, *, end: date | None = None) -> ContractTer
             "free_rent": [],
         }
     )
-    return service.validated(renewed.model_dump(mode="json", by_alias=True), field="end")
+    return drafts.validated(renewed.model_dump(mode="json", by_alias=True), field="end")
 
 
 def _whole_months(terms: ContractTerms) -> int:

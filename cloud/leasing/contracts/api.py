@@ -4,7 +4,7 @@ from fastapi import APIRouter, status
 
 from cloud.deps import CurrentActor, SessionDep
 from cloud.identity.models import Role
-from cloud.leasing.contracts import amendments, lifecycle, service, termination
+from cloud.leasing.contracts import amendments, drafts, lifecycle, service, termination
 from cloud.leasing.contracts.models import ContractStatus
 from cloud.leasing.contracts.schemas import (
     AlertRead,
@@ -41,13 +41,12 @@ def list_contracts(
     status: ContractStatus | None = None,
     unit: str | None = None,
 ) -> list[ContractSummary]:
-    found = service.list_contracts(session=session, actor=actor, status=status, unit_code=unit)
-    return [service.summary(contract) for contract in found]
+    return service.list_summaries(session=session, actor=actor, status=status, unit_code=unit)
 
 
 @router.post("/contracts", response_model=ContractRead, status_code=CREATED)
 def create_contract(body: ContractCreate, session: SessionDep, actor: CurrentActor) -> ContractRead:
-    contract = service.create_contract(session=session, actor=actor, data=body)
+    contract = drafts.create_contract(session=session, actor=actor, data=body)
     return service.read_contract(session=session, actor=actor, code=contract.code)
 
 
@@ -61,14 +60,14 @@ def update_contract(
     code: str, body: ContractUpdate, session: SessionDep, actor: CurrentActor
 ) -> ContractRead:
     """Edit the open draft: the original before submission, or a draft amendment."""
-    service.update_draft(session=session, actor=actor, code=code, data=body)
+    drafts.update_draft(session=session, actor=actor, code=code, data=body)
     return service.read_contract(session=session, actor=actor, code=code)
 
 
 @router.delete("/contracts/{code}", response_model=ContractSummary)
 def delete_contract(code: str, session: SessionDep, actor: CurrentActor) -> ContractSummary:
     """Delete a draft contract, or discard the draft amendment of a contract in force."""
-    return service.delete_draft(session=session, actor=actor, code=code)
+    return drafts.delete_draft(session=session, actor=actor, code=code)
 
 
 @router.post("/contracts/{code}/submit", response_model=ContractRead)

@@ -114,7 +114,8 @@ def plan(
     for old in old_by_key.values():
         result.lines.append(PlanLine("removed", old, None, old in result.delete))
     # The schedule's own order: period start, then the order of the fee items.
-    order = {item: i for i, item in enumerate(dict.fromkeys(x.item for x in [*new, *touched]))}
+    items = [row.item for row in new] + [charge.item for charge in touched]
+    order = {item: i for i, item in enumerate(dict.fromkeys(items))}
     result.lines.sort(key=lambda line: _sort_key(line, order))
     return result
 

@@ -16,7 +16,7 @@ from cloud.errors import Conflict, Invalid
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor, require_role
 from cloud.identity.models import Role
-from cloud.leasing.contracts import amendments, charges, service, tenancy
+from cloud.leasing.contracts import amendments, charges, drafts, service, tenancy
 from cloud.leasing.contracts.models import (
     ApprovalStep,
     Contract,
@@ -50,7 +50,7 @@ def submit(*, session: Session, actor: Actor, code: str) -> Contract:
     contract = service.get_contract(session=session, actor=actor, code=code)
     version = _open_in(contract, VersionStatus.draft, "submitted")
     if version.number > 1:
-        service.check_amendment(contract, version)
+        drafts.check_amendment(contract, version)
     version.approval_round += 1
     version.approval_roles = [str(r) for r in service.approval_steps(session=session, actor=actor)]
     version.submitted_at = utcnow()

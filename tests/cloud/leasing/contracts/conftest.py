@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
-from cloud.leasing.contracts import lifecycle, service
+from cloud.leasing.contracts import drafts, lifecycle
 from cloud.leasing.contracts.models import Contract, ContractCharge
 from cloud.leasing.contracts.schemas import ContractCreate, Deposit
 from cloud.leasing.terms_schemas import ContractTerms
@@ -113,7 +113,7 @@ def signed(session: Session, acme: World) -> Signer:
 
     def make(**overrides: Any) -> Contract:
         staff, admin = acme.actors["staff"], acme.actors["admin"]
-        contract = service.create_contract(session=session, actor=staff, data=draft(**overrides))
+        contract = drafts.create_contract(session=session, actor=staff, data=draft(**overrides))
         walk_to_signed(session, contract.code, staff=staff, approver=admin)
         return contract
 

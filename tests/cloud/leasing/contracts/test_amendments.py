@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.errors import Conflict, Invalid, NotFound
-from cloud.leasing.contracts import amendments, charges, service
+from cloud.leasing.contracts import amendments, charges, drafts, service
 from cloud.leasing.contracts.models import Contract, ContractStatus, VersionStatus
 from cloud.leasing.contracts.schemas import AmendmentCreate, ContractUpdate, RenewalCreate
 from cloud.leasing.models import Lease
@@ -232,11 +232,11 @@ def test_amendment_rules(session: Session, acme: World, signed: Signer) -> None:
     with pytest.raises(Conflict, match="already has amendment 2"):
         amend(session, acme, contract, effective_from="2026-06-01")
     with pytest.raises(Invalid) as refused:
-        service.update_draft(
+        drafts.update_draft(
             session=session, actor=staff, code=contract.code, data=ContractUpdate(tenant_code="TB")
         )
     assert refused.value.field == "tenant_code"
-    service.delete_draft(session=session, actor=staff, code=contract.code)  # discards it
+    drafts.delete_draft(session=session, actor=staff, code=contract.code)  # discards it
     assert [v.number for v in contract.versions] == [1]
     with pytest.raises(NotFound):
         amendments.amendment_diff(session=session, actor=staff, code=contract.code)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from cloud.errors import Conflict, Forbidden, Invalid, NotFound
 from cloud.identity.actor import Actor
 from cloud.identity.models import Org, Role, User
-from cloud.leasing.contracts import lifecycle, service
+from cloud.leasing.contracts import drafts, lifecycle, service
 from cloud.leasing.contracts.models import (
     Contract,
     ContractCharge,
@@ -32,7 +32,7 @@ def test_staff_create_a_draft_coded_after_every_existing_contract_and_lease(
     session: Session, acme: World
 ) -> None:
     # The world's leases (entered without contracts) are HT-2026-0001..0003.
-    contract = service.create_contract(session=session, actor=acme.actors["staff"], data=draft())
+    contract = drafts.create_contract(session=session, actor=acme.actors["staff"], data=draft())
     assert contract.code == "HT-2026-0004"
     assert (contract.status, contract.start_date, contract.end_date) == (
         ContractStatus.draft,
@@ -48,7 +48,7 @@ def test_staff_create_a_draft_coded_after_every_existing_contract_and_lease(
         {"item": "rent", "amount": "20000.00"},
         {"item": "property fee", "amount": "2000.00"},
     ]
-    second = service.create_contract(session=session, actor=acme.actors["admin"], data=draft())
+    second = drafts.create_contract(session=session, actor=acme.actors["admin"], data=draft())
     assert second.code == "HT-2026-0005"
 
 
@@ -68,37 +68,35 @@ def test_bad_drafts_are_refused_naming_the_field(
     session: Session, acme: World, overrides: dict[str, object], field: str
 ) -> None:
     with pytest.raises(Invalid) as refused:
-        service.create_contract(
-            session=session, actor=acme.actors["staff"], data=draft(**overrides)
-        )
+        drafts.create_contract(session=session, actor=acme.actors["staff"], data=draft(**overrides))
     assert refused.value.field == field
 
 
 def test_a_code_taken_by_a_contract_or_a_lease_conflicts(session: Session, acme: World) -> None:
     staff = acme.actors["staff"]
-    service.create_contract(session=session, actor=staff, data=draft(code="HT-X"))
+    drafts.create_contract(session=session, actor=staff, data=draft(code="HT-X"))
     for code in ("HT-X", "HT-2026-0001"):  # a contract's, a lease's
         with pytest.raises(Conflict, match=code):
-            service.create_contract(session=session, actor=staff, data=draft(code=code))
+            drafts.create_contract(session=session, actor=staff, data=draft(code=code))
 
 
 def test_only_staff_and_admins_write(session: Session, acme: World) -> None:
     for role in ("finance", "engineer", "tenant"):
         with pytest.raises(Forbidden):
-            service.create_contract(session=session, actor=acme.actors[role], data=draft())
+            drafts.create_contract(session=session, actor=acme.actors[role], data=draft())
 
 
 def test_only_a_draft_may_be_edited(session: Session, acme: World) -> None:
     staff = acme.actors["staff"]
-    contract = service.create_contract(session=session, actor=staff, data=draft())
+    contract = drafts.create_contract(session=session, actor=staff, data=draft())
     longer = ContractUpdate(terms=terms(end="2027-06-30"), special_clauses="可转租 may sublet")
-    service.update_draft(session=session, actor=staff, code=contract.code, data=longer)
+    drafts.update_draft(session=session, actor=staff, code=contract.code, data=longer)
     assert contract.end_date == date(2027, 6, 30) and contract.versions[0].end_date == date(
         2027, 6, 30
     )
     assert contract.versions[0].special_clauses == "可转租 may sublet"
     with pytest.raises(Invalid) as refused:
-        service.update_draft(
+        drafts.update_draft(
             session=session,
             actor=staff,
             code=contract.code,
@@ -107,17 +105,17 @@ def test_only_a_draft_may_be_edited(session: Session, acme: World) -> None:
     assert refused.value.field == "effective_from"
     lifecycle.submit(session=session, actor=staff, code=contract.code)
     with pytest.raises(Conflict, match="only a draft may be edited"):
-        service.update_draft(
+        drafts.update_draft(
             session=session, actor=staff, code=contract.code, data=ContractUpdate(note="x")
         )
     with pytest.raises(Conflict, match="only a draft may be deleted"):
-        service.delete_draft(session=session, actor=staff, code=contract.code)
+        drafts.delete_draft(session=session, actor=staff, code=contract.code)
 
 
 def test_a_draft_is_deleted_whole(session: Session, acme: World) -> None:
     staff = acme.actors["staff"]
-    contract = service.create_contract(session=session, actor=staff, data=draft())
-    gone = service.delete_draft(session=session, actor=staff, code=contract.code)
+    contract = drafts.create_contract(session=session, actor=staff, data=draft())
+    gone = drafts.delete_draft(session=session, actor=staff, code=contract.code)
     assert gone.code == contract.code
     assert session.scalar(select(func.count()).select_from(ContractVersion)) == 0
     with pytest.raises(NotFound):
@@ -129,7 +127,7 @@ def test_finance_reads_engineers_do_not_and_tenants_see_their_own_once_signed(
 ) -> None:
     staff = acme.actors["staff"]
     mine = signed()
-    service.create_contract(session=session, actor=staff, data=draft())  # a draft for TA
+    drafts.create_contract(session=session, actor=staff, data=draft())  # a draft for TA
     theirs = signed(tenant_code="TB", terms=terms(units=[unit("U-202")]))
     everyone = [mine.code, "HT-2026-0005", theirs.code]
     assert codes(service.list_contracts(session=session, actor=acme.actors["finance"])) == everyone
@@ -150,7 +148,7 @@ def test_finance_reads_engineers_do_not_and_tenants_see_their_own_once_signed(
 def test_lists_filter_by_status_and_unit(session: Session, acme: World, signed: Signer) -> None:
     admin = acme.actors["admin"]
     on_201 = signed()
-    service.create_contract(
+    drafts.create_contract(
         session=session, actor=admin, data=draft(terms=terms(units=[unit("U-202")]))
     )
     listed = service.list_contracts(session=session, actor=admin, status=ContractStatus.draft)
@@ -181,22 +179,22 @@ def test_every_query_is_scoped_by_org(
     contract = signed()
     assert service.list_contracts(session=session, actor=stranger) == []
     assert service.list_alerts(session=session, actor=stranger) == []
-    for read in (service.read_contract, service.stored_charges, service.delete_draft):
+    for read in (service.read_contract, service.stored_charges, drafts.delete_draft):
         with pytest.raises(NotFound):
             read(session=session, actor=stranger, code=contract.code)
     with pytest.raises(NotFound):
         service.version_schedule(session=session, actor=stranger, code=contract.code, number=1)
     # The stranger's org has no unit U-201 and no tenant TA of its own.
     with pytest.raises(Invalid):
-        service.create_contract(session=session, actor=stranger, data=draft())
+        drafts.create_contract(session=session, actor=stranger, data=draft())
 
 
 def test_the_same_codes_in_another_org_stay_apart(session: Session, acme: World) -> None:
     other = add_free_units(
         session, make_world(session, org_code="third", site_code="site3", agent_code="agent3")
     )
-    mine = service.create_contract(session=session, actor=acme.actors["staff"], data=draft())
-    theirs = service.create_contract(session=session, actor=other.actors["staff"], data=draft())
+    mine = drafts.create_contract(session=session, actor=acme.actors["staff"], data=draft())
+    theirs = drafts.create_contract(session=session, actor=other.actors["staff"], data=draft())
     assert mine.code == theirs.code == "HT-2026-0004"
     assert mine.versions[0].units[0].org_id == acme.org.id
     assert theirs.versions[0].units[0].org_id == other.org.id

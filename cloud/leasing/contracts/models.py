@@ -96,10 +96,11 @@ class Contract(Base):
     terminated_on: Mapped[date | None]
 
     tenant: Mapped[Tenant] = relationship(lazy="joined", innerjoin=True)
+    # Loaded on access (a lease's contract needs no versions); the contracts service asks for
+    # them up front when it lists or reads contracts.
     versions: Mapped[list["ContractVersion"]] = relationship(
         back_populates="contract",
         order_by="ContractVersion.number",
-        lazy="selectin",
         cascade="all, delete-orphan",
     )
     renewal_of: Mapped["Contract | None"] = relationship(remote_side=[id])

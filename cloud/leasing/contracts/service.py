@@ -10,7 +10,7 @@ renewals are in `amendments.py`, early termination in `termination.py`, the dail
 """
 
 from sqlalchemy import Select, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from cloud.db.base import utcnow
 from cloud.errors import Forbidden, NotFound
@@ -65,7 +65,11 @@ TENANT_VERSIONS = (VersionStatus.signed, VersionStatus.superseded)
 
 def visible_contracts(actor: Actor) -> Select[Contract]:
     """The contracts the actor may see: its org's, a tenant only its own once signed."""
-    stmt = select(Contract).where(Contract.org_id == actor.org_id)
+    stmt = (
+        select(Contract)
+        .where(Contract.org_id == actor.org_id)
+        .options(selectinload(Contract.versions), selectinload(Contract.renewal_of))
+    )
     if actor.is_tenant:
         return stmt.where(Contract.tenant_id == actor.tenant_id, Contract.status.in_(SIGNED))
     require_role(actor, *READ_ROLES)

@@ -1,5 +1,6 @@
 """Drafts: creating, editing, deleting; who sees which contracts; schedules and previews."""
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 from cloud.errors import Conflict, Forbidden, Invalid, NotFound
 from cloud.identity.actor import Actor
 from cloud.identity.models import Org, Role, User
-from cloud.leasing.contracts import drafts, lifecycle, service
+from cloud.leasing.contracts import amendments, drafts, lifecycle, service, termination
 from cloud.leasing.contracts.models import (
     Contract,
     ContractCharge,
@@ -18,7 +19,12 @@ from cloud.leasing.contracts.models import (
     ContractVersion,
     VersionStatus,
 )
-from cloud.leasing.contracts.schemas import ContractUpdate
+from cloud.leasing.contracts.schemas import (
+    AmendmentCreate,
+    ContractUpdate,
+    RenewalCreate,
+    Termination,
+)
 from cloud.leasing.terms import compile_schedule
 from tests.cloud.factories import World, make_world
 from tests.cloud.leasing.contracts.conftest import Signer, add_free_units, draft, terms, unit
@@ -184,6 +190,33 @@ def test_every_query_is_scoped_by_org(
             read(session=session, actor=stranger, code=contract.code)
     with pytest.raises(NotFound):
         service.version_schedule(session=session, actor=stranger, code=contract.code, number=1)
+    code = contract.code
+    moves: list[Callable[[], object]] = [
+        lambda: lifecycle.submit(session=session, actor=stranger, code=code),
+        lambda: lifecycle.approve(session=session, actor=stranger, code=code),
+        lambda: lifecycle.reject(session=session, actor=stranger, code=code, reason="x"),
+        lambda: lifecycle.sign(session=session, actor=stranger, code=code),
+        lambda: lifecycle.activate(session=session, actor=stranger, code=code),
+        lambda: amendments.amend(
+            session=session, actor=stranger, code=code, data=AmendmentCreate()
+        ),
+        lambda: amendments.amendment_diff(session=session, actor=stranger, code=code),
+        lambda: amendments.renew(session=session, actor=stranger, code=code, data=RenewalCreate()),
+        lambda: termination.terminate(
+            session=session,
+            actor=stranger,
+            code=code,
+            data=Termination(last_day=date(2026, 6, 30), reason="x"),
+        ),
+        lambda: termination.get_settlement(session=session, actor=stranger, code=code),
+        lambda: drafts.update_draft(
+            session=session, actor=stranger, code=code, data=ContractUpdate()
+        ),
+    ]
+    for move in moves:
+        with pytest.raises(NotFound):
+            move()
+    assert contract.status == ContractStatus.signed
     # The stranger's org has no unit U-201 and no tenant TA of its own.
     with pytest.raises(Invalid):
         drafts.create_contract(session=session, actor=stranger, data=draft())

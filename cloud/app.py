@@ -11,6 +11,7 @@ from cloud.energy.api import router as energy_router
 from cloud.errors import install_error_handlers
 from cloud.identity.api import router as identity_router
 from cloud.leasing.api import router as leasing_router
+from cloud.leasing.contracts.api import router as contracts_router
 from cloud.properties.api import router as properties_router
 from cloud.settings import Settings
 
@@ -43,6 +44,7 @@ def create_app(settings: Settings, *, ui: bool = True) -> FastAPI:
         identity_router,
         properties_router,
         leasing_router,
+        contracts_router,
         energy_router,
         billing_router,
     ):

@@ -5,6 +5,7 @@ from cloud.energy import models as energy  # noqa: F401
 from cloud.identity import models as identity  # noqa: F401
 from cloud.ingest import models as ingest  # noqa: F401
 from cloud.leasing import models as leasing  # noqa: F401
+from cloud.leasing.contracts import models as contracts  # noqa: F401
 from cloud.properties import models as properties  # noqa: F401
 
 metadata = Base.metadata

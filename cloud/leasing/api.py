@@ -1,10 +1,10 @@
 """Leases, as the actor may see them."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 
 from cloud.deps import CurrentActor, SessionDep
 from cloud.leasing import service
-from cloud.leasing.schemas import LeaseRead
+from cloud.leasing.schemas import LeaseCreate, LeaseRead
 
 router = APIRouter(tags=["leasing"])
 
@@ -17,3 +17,9 @@ def list_leases(session: SessionDep, actor: CurrentActor) -> list[LeaseRead]:
 @router.get("/leases/{code}", response_model=LeaseRead)
 def get_lease(code: str, session: SessionDep, actor: CurrentActor) -> LeaseRead:
     return LeaseRead.of(service.get_lease(session=session, actor=actor, code=code))
+
+
+@router.post("/leases", response_model=LeaseRead, status_code=status.HTTP_201_CREATED)
+def create_lease(body: LeaseCreate, session: SessionDep, actor: CurrentActor) -> LeaseRead:
+    """A lease without a contract; refused (409) when it overlaps another lease of the unit."""
+    return LeaseRead.of(service.create_lease(session=session, actor=actor, data=body))

@@ -1,4 +1,5 @@
-"""Leasing commands, mounted as `parkops lease`: preview a contract's charge schedule."""
+"""Leasing commands, mounted as `parkops lease`: preview a contract's charge schedule, run the
+daily contract job."""
 
 from pathlib import Path
 from typing import Annotated
@@ -35,3 +36,24 @@ def schedule(
             typer.echo(f"  {where}: {error['msg']}", err=True)
         raise typer.Exit(1) from None
     typer.echo(schedule_csv(terms), nl=False)
+
+
+@app.command()
+def daily() -> None:
+    """Run the daily contract job on PARKOPS_DATABASE_URL: contracts whose lease started become
+    active, those past their end expire, and expiry alerts (90/60/30 days) are recorded.
+    Idempotent: run it from cron or a systemd timer as often as liked."""
+    from cloud.db.engine import make_engine, make_sessionmaker
+    from cloud.leasing.contracts.jobs import run_daily
+    from cloud.settings import Settings
+
+    engine = make_engine(Settings().database_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            report = run_daily(session=session)
+    finally:
+        engine.dispose()
+    typer.echo(f"activated: {', '.join(report.activated) or '-'}")
+    typer.echo(f"expired: {', '.join(report.expired) or '-'}")
+    alerts = ", ".join(f"{code} ({days} days)" for code, days in report.alerts)
+    typer.echo(f"alerts: {alerts or '-'}")

@@ -2,12 +2,16 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Identity, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cloud.db.base import Base, IdType, Money, Tariff
 from cloud.properties.models import Unit
+
+if TYPE_CHECKING:
+    from cloud.leasing.contracts.models import Contract
 
 
 class Tenant(Base):
@@ -21,7 +25,14 @@ class Tenant(Base):
 
 
 class Lease(Base):
-    """A contract coded like `HT-2026-0001`; dates are org-local and both ends are included."""
+    """One unit let to one tenant over org-local dates (both ends included), at an electricity
+    tariff: what billing and tenant visibility read.
+
+    A signed contract (`cloud.leasing.contracts`) makes one lease per unit and keeps it in step
+    with its amendments and termination (see `contracts/tenancy.py`); `contract_id` is empty for
+    leases entered before contracts existed. The services never let two leases of one unit
+    overlap in dates (`service.check_unit_free`).
+    """
 
     __tablename__ = "leases"
     __table_args__ = (
@@ -38,6 +49,8 @@ class Lease(Base):
     end_date: Mapped[date]
     monthly_rent: Mapped[Decimal] = mapped_column(Money)
     electricity_tariff: Mapped[Decimal] = mapped_column(Tariff)  # CNY per kWh
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"), index=True)
 
     unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
     tenant: Mapped[Tenant] = relationship(lazy="joined", innerjoin=True)
+    contract: Mapped["Contract | None"] = relationship()

@@ -3,9 +3,30 @@
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from cloud.leasing.models import Lease
+from protocols.codes import Code
+
+
+class LeaseCreate(BaseModel):
+    """A lease entered directly; a signed contract makes its own leases."""
+
+    code: Code
+    unit_code: Code
+    tenant_code: Code
+    start_date: date
+    end_date: date
+    monthly_rent: Decimal = Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False)
+    electricity_tariff: Decimal = Field(
+        ge=0, max_digits=10, decimal_places=4, allow_inf_nan=False, description="CNY per kWh"
+    )
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "LeaseCreate":
+        if self.end_date < self.start_date:
+            raise ValueError(f"end_date {self.end_date} is before start_date {self.start_date}")
+        return self
 
 
 class LeaseRead(BaseModel):
@@ -17,6 +38,7 @@ class LeaseRead(BaseModel):
     end_date: date
     monthly_rent: Decimal = Field(description="CNY per month")
     electricity_tariff: Decimal = Field(description="CNY per kWh")
+    contract_code: str | None = Field(description="the contract that made it, if any")
 
     @classmethod
     def of(cls, lease: Lease) -> "LeaseRead":
@@ -29,4 +51,5 @@ class LeaseRead(BaseModel):
             end_date=lease.end_date,
             monthly_rent=lease.monthly_rent,
             electricity_tariff=lease.electricity_tariff,
+            contract_code=lease.contract.code if lease.contract else None,
         )

@@ -2,13 +2,16 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from cloud.errors import NotFound
+from cloud.errors import Conflict, Invalid, NotFound
 from cloud.identity import service as identity_service
-from cloud.identity.actor import Actor
+from cloud.identity.actor import Actor, require_role
+from cloud.identity.models import Role
 from cloud.leasing.models import Lease, Tenant
+from cloud.leasing.schemas import LeaseCreate
+from cloud.properties.models import Unit
 
 
 def visible_leases(actor: Actor) -> Select[Lease]:
@@ -81,3 +84,72 @@ def list_tenants(*, session: Session, actor: Actor) -> list[Tenant]:
     if actor.is_tenant:
         stmt = stmt.where(Tenant.id == actor.tenant_id)
     return list(session.scalars(stmt.order_by(Tenant.code)))
+
+
+def get_tenant(*, session: Session, actor: Actor, code: str, field: str = "tenant_code") -> Tenant:
+    """A tenant of the actor's org by code; Invalid naming `field` when there is none."""
+    tenant = session.scalar(
+        select(Tenant).where(Tenant.org_id == actor.org_id, Tenant.code == code)
+    )
+    if tenant is None or (actor.is_tenant and tenant.id != actor.tenant_id):
+        raise Invalid(f"no tenant {code!r} in this org", field=field)
+    return tenant
+
+
+def check_unit_free(
+    *,
+    session: Session,
+    unit: Unit,
+    start: date,
+    end: date,
+    except_contract_id: int | None = None,
+) -> None:
+    """Conflict when another lease of `unit` overlaps [start, end] (both ends included).
+
+    Leases of `except_contract_id` do not count (a contract's amendment may move its own). The
+    unit's row is locked first (PostgreSQL), so two signings for one unit cannot both pass.
+    """
+    session.execute(select(Unit.id).where(Unit.id == unit.id).with_for_update())
+    stmt = select(Lease).where(
+        Lease.org_id == unit.org_id,
+        Lease.unit_id == unit.id,
+        Lease.start_date <= end,
+        Lease.end_date >= start,
+    )
+    if except_contract_id is not None:
+        stmt = stmt.where(or_(Lease.contract_id.is_(None), Lease.contract_id != except_contract_id))
+    other = session.scalar(stmt.order_by(Lease.start_date).limit(1))
+    if other is not None:
+        raise Conflict(
+            f"unit {unit.code} is let under lease {other.code} from {other.start_date} to "
+            f"{other.end_date}, which overlaps {start}..{end}"
+        )
+
+
+def create_lease(*, session: Session, actor: Actor, data: LeaseCreate) -> Lease:
+    """A lease entered directly (without a contract); staff and admins only."""
+    require_role(actor, Role.admin, Role.staff)
+    if session.scalar(
+        select(Lease.id).where(Lease.org_id == actor.org_id, Lease.code == data.code)
+    ):
+        raise Conflict(f"lease {data.code} exists")
+    unit = session.scalar(
+        select(Unit).where(Unit.org_id == actor.org_id, Unit.code == data.unit_code)
+    )
+    if unit is None:
+        raise Invalid(f"no unit {data.unit_code!r} in this org", field="unit_code")
+    tenant = get_tenant(session=session, actor=actor, code=data.tenant_code)
+    check_unit_free(session=session, unit=unit, start=data.start_date, end=data.end_date)
+    lease = Lease(
+        org_id=actor.org_id,
+        code=data.code,
+        unit_id=unit.id,
+        tenant_id=tenant.id,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        monthly_rent=data.monthly_rent,
+        electricity_tariff=data.electricity_tariff,
+    )
+    session.add(lease)
+    session.flush()
+    return lease

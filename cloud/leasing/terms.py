@@ -229,3 +229,16 @@ def _item_rows(terms: ContractTerms, item: FeeItem) -> Iterator[Charge]:
             monthly = _in_force(steps, piece_start)
             total += monthly * month_fraction(terms, piece_start, piece_end)
         yield Charge(due_date(terms, start), start, end, item.name, to_fen(total))
+
+
+# --- what other modules ask of a contract's terms ----------------------------------------------
+
+
+def price_on(terms: ContractTerms, item: FeeItem, day: date) -> Fraction:
+    """The item's unit price in force on `day`, escalations applied (exact, never rounded)."""
+    return _in_force(_price_steps(terms, item), day)
+
+
+def monthly_amount(terms: ContractTerms, item: FeeItem, day: date) -> Fraction:
+    """What a whole month of `item` costs at the price in force on `day`, before free rent."""
+    return _monthly_amount(terms, item, price_on(terms, item, day))

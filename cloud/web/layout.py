@@ -19,7 +19,11 @@ body, .q-field, .q-table, .q-btn {
 """
 
 # The staff console's pages, in the order of its navigation: (path, translation key).
-CONSOLE_PAGES: Final = (("/", "nav.dashboard"), ("/board", "nav.board"))
+CONSOLE_PAGES: Final = (
+    ("/", "nav.dashboard"),
+    ("/board", "nav.board"),
+    ("/contracts", "nav.contracts"),
+)
 
 
 def language_switch(*, on_header: bool = True) -> None:

@@ -7,6 +7,7 @@ from nicegui import ui
 from nicegui.storage import Storage
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.leasing.contracts import web as contracts
 from cloud.properties import web as properties_web
 from cloud.settings import Settings
 from cloud.web import dashboard, login, tenant
@@ -19,7 +20,7 @@ def mount_ui(app: FastAPI, *, settings: Settings, sessions: sessionmaker[Session
     """Add the UI pages to `app`. NiceGUI allows this once per process."""
     ctx = WebContext(settings=settings, sessions=sessions)
     _keep_browser_storage_in(settings.storage_dir)
-    for pages in (login, dashboard, tenant, properties_web):
+    for pages in (login, dashboard, tenant, properties_web, contracts):
         pages.register(ctx)
     ui.add_css(FONT_CSS, shared=True)
     ui.run_with(

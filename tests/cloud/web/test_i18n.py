@@ -12,7 +12,6 @@ from cloud.web import i18n, layout
 from cloud.web.formatting import METER_METRICS, area, cny, kwh, percent, tariff
 
 WEB = Path(i18n.__file__).parent
-PAGES = [*WEB.glob("*.py"), *WEB.parent.glob("*/web.py")]  # the shell's and each domain's
 KEY_USE = re.compile(r"""\bt(?:ranslate)?\(\s*["']([a-z_]+\.[a-z_.]+)["']""")
 
 
@@ -28,7 +27,9 @@ def test_every_string_has_both_languages_with_the_same_placeholders(key: str) ->
 
 
 def _keys_used() -> set[str]:
-    used = {key for path in PAGES for key in KEY_USE.findall(path.read_text())}
+    # The shell's pages, and each domain's own (`cloud/<domain>/**/web*.py`).
+    pages = [*WEB.glob("*.py"), *WEB.parent.glob("*/**/web*.py")]
+    used = {key for path in pages for key in KEY_USE.findall(path.read_text())}
     used |= {style.label_key for style in properties_web.STATUS_STYLES.values()}
     used |= set(properties_web.RENT_LABELS.values())
     used |= {key for _path, key in layout.CONSOLE_PAGES}

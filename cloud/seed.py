@@ -31,7 +31,7 @@ from cloud.properties.models import (
     UnitStatusPeriod,
 )
 from cloud.properties.service import floor_name
-from protocols.site_config import SiteConfig
+from protocols.site_config import MeterDevice, SiteConfig
 
 ORG_CODE, ORG_NAME = "demo", "演示物业 Demo Property"
 TARIFF = Decimal("1.2000")
@@ -240,17 +240,19 @@ def seed_demo(
             if spec.meter:
                 unit_of_meter[spec.meter] = unit.id
     for _bus, device in site.meters():
+        # A DL/T 645 meter has no register map: the protocol itself says what it reads.
+        profile = device.profile if isinstance(device, MeterDevice) else "dlt645"
         meter = _ensure(
             session,
             Meter,
             {"org_id": org.id, "code": device.code},
             site_id=park.id,
             agent_id=agent.id,
-            profile=device.profile,
+            profile=profile,
             unit_id=unit_of_meter.get(device.code),
         )
         # The site config is the source of truth for what a meter is; follow its edits.
-        meter.profile, meter.billing = device.profile, device.billing
+        meter.profile, meter.billing = profile, device.billing
         meter.ct_ratio = Decimal(repr(device.ct_ratio))
     for login in LOGINS:
         if session.scalar(select(User.id).where(User.username == login.username)) is None:

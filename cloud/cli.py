@@ -1,9 +1,7 @@
 """Command line of the cloud: `app` is mounted as `parkops cloud`, `db_app` as `parkops db`."""
 
-import asyncio
 import ipaddress
 import logging
-import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -80,27 +78,37 @@ def _is_loopback(host: str) -> bool:
 
 
 @app.command()
-def ingest() -> None:
+def ingest(
+    workers: Annotated[
+        int, typer.Option(min=1, help="worker processes on this host, each its own MQTT client")
+    ] = 1,
+    shared: Annotated[
+        bool | None,
+        typer.Option(
+            "--shared/--no-shared",
+            help="subscribe through $share/ingest (default: when there are several workers); "
+            "use --shared for single workers on several hosts",
+        ),
+    ] = None,
+) -> None:
     """Take in what edge agents publish on PARKOPS_MQTT_URL and ack it after each commit.
 
-    One consumer per process for now: several would each get every message until the ingest
-    subscribes through a shared (`$share`) subscription.
+    Several workers split the stream through a shared subscription, which needs a broker that
+    has them (Mosquitto 2, EMQX; the demo's embedded broker does not) and PostgreSQL.
     """
-    from cloud.db.engine import make_engine, make_sessionmaker
-    from cloud.ingest.consumer import run_ingest
+    from cloud.db.engine import normalize_url
+    from cloud.ingest.workers import run_workers, serve_worker
 
     _logging()
     settings = Settings()
-    sessions = make_sessionmaker(make_engine(settings.database_url))
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await run_ingest(settings=settings, sessions=sessions, stop=stop)
-
-    asyncio.run(main())
+    share = shared if shared is not None else workers > 1
+    if workers == 1:
+        serve_worker(settings=settings, shared=share)
+        return
+    if normalize_url(settings.database_url).get_backend_name() != "postgresql":
+        typer.echo("several ingest workers need PostgreSQL (SQLite has one writer)", err=True)
+        raise typer.Exit(code=2)
+    raise typer.Exit(code=run_workers(settings=settings, count=workers, shared=share))
 
 
 @app.command()

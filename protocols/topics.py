@@ -11,6 +11,16 @@ PREFIX = "parkops/v1"
 UPLINK_FILTER = f"{PREFIX}/+/+/up/#"
 """What the cloud subscribes to: everything every agent sends."""
 
+
+def shared_uplink_filter(group: str) -> str:
+    """`$share/{group}/parkops/v1/+/+/up/#`: the uplink filter as a shared subscription, so the
+    broker hands each message to one subscriber of `group` (MQTT 5; Mosquitto and EMQX also
+    honour it for 3.1.1 clients)."""
+    if not _CODE.match(group):
+        raise ValueError(f"share group {group!r} is not a valid code")
+    return f"$share/{group}/{UPLINK_FILTER}"
+
+
 UP_NAMES = ("data", "status", "cmd-result")
 DOWN_NAMES = ("ack", "cmd", "lists")
 

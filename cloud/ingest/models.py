@@ -67,7 +67,8 @@ class DeviceEvent(Base):
 
 
 class DeadLetter(Base):
-    """An uplink message the cloud could not take in, kept verbatim with the reason."""
+    """An uplink message (or one record of it) the cloud could not take in, kept verbatim with
+    the reason; an oversized payload keeps only its beginning, and `payload_size` its size."""
 
     __tablename__ = "dead_letters"
 
@@ -75,4 +76,7 @@ class DeadLetter(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     topic: Mapped[str] = mapped_column(Text)
     payload: Mapped[bytes] = mapped_column(LargeBinary)
+    payload_size: Mapped[int] = mapped_column(BigInteger)
+    cause: Mapped[str] = mapped_column(String(32))
+    """One word to count by (`cloud.ingest.checks.Cause`); `reason` says what was wrong."""
     reason: Mapped[str] = mapped_column(Text)

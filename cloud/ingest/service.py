@@ -1,24 +1,37 @@
-"""Take in one uplink message: write a data batch idempotently and say what to ack, or keep the
-message (or a record of it that cannot be stored) as a dead letter with the reason. The caller
-owns the transaction and publishes the acks only after it commits."""
+"""Take in uplink messages: write data batches idempotently and say what to ack, or keep what
+cannot be stored (a whole message, or single records of it) as dead letters with the reason.
+The caller owns the transaction and publishes the acks only after it commits.
+
+One path for both databases: `cloud.ingest.checks` decides what is acceptable, this module what
+is new and where it goes, and only `cloud.ingest.bulk` differs between PostgreSQL and SQLite.
+"""
 
 import logging
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, TypeVar
+from typing import Any, Literal
 
-from pydantic import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from cloud.db.upsert import insert_ignoring_duplicates
-from cloud.energy.models import Meter, Reading
+from cloud.energy.models import Meter
+from cloud.ingest.bulk import Key, ReadingRow, claim_receipts, insert_readings
+from cloud.ingest.checks import (
+    Cause,
+    DataUplink,
+    Refusal,
+    Rejected,
+    StatusUplink,
+    Uplink,
+    check_uplink,
+)
 from cloud.ingest.models import AgentStream, DeadLetter, DeviceEvent, EdgeAgent, IngestReceipt
 from cloud.properties.models import Site
 from protocols import topics
-from protocols.messages import Ack, DataBatch, EventRecord, ReadingRecord, Status
+from protocols.messages import Ack, EventRecord, ReadingRecord
 
 log = logging.getLogger(__name__)
 
@@ -42,185 +55,265 @@ class IngestOutcome:
     """Records new to the cloud and stored; `duplicates` were already committed before."""
     duplicates: int = 0
     dead_lettered: int = 0
-    """Records new to the cloud but kept as dead letters (e.g. of a device not registered yet)."""
+    """Records new to the cloud but kept as dead letters (unknown device, time outside the
+    window, content the database cannot hold)."""
     reason: str | None = None
     """Why the message, or some of its records, went to the dead letters."""
-
-
-class _Rejected(Exception):
-    """The message cannot be taken in; `str()` says why, for the dead letter."""
 
 
 def ingest_message(
     *, session: Session, topic: str, payload: bytes, received_at: datetime
 ) -> IngestOutcome:
     """Take in one message from `parkops/v1/+/+/up/#`; flushes, never commits."""
-    try:
-        parsed = _parse_topic(topic)
-        if parsed.direction != "up":
-            raise _Rejected(f"the cloud takes only uplink topics, not {parsed.direction}")
-        if parsed.name == "data":
-            return _ingest_data(session, parsed, payload, received_at)
-        if parsed.name == "status":
-            return _ingest_status(session, parsed, payload, received_at)
-        raise _Rejected(f"no handler for up/{parsed.name} yet")
-    except _Rejected as exc:
-        reason = str(exc)
-    session.add(DeadLetter(received_at=received_at, topic=topic, payload=payload, reason=reason))
+    [outcome] = ingest_batch(session=session, uplinks=[check_uplink(topic, payload, received_at)])
+    return outcome
+
+
+def ingest_batch(*, session: Session, uplinks: Sequence[Uplink]) -> list[IngestOutcome]:
+    """Take in checked messages, one outcome each, in one transaction (the caller's); flushes,
+    never commits. The acks in the outcomes hold only once that transaction has committed."""
+    agents = _Agents(session)
+    outcomes: dict[int, IngestOutcome] = {}
+    data: dict[int, _DataMessage] = {}
+    statuses: dict[int, tuple[StatusUplink, EdgeAgent]] = {}
+    for i, uplink in enumerate(uplinks):
+        if isinstance(uplink, Rejected):
+            _dead_letter(
+                session,
+                uplink.topic,
+                uplink.payload,
+                uplink.received_at,
+                uplink.refusal,
+                size=uplink.size,
+            )
+            outcomes[i] = IngestOutcome(kind="dead_letter", reason=uplink.refusal.reason)
+            continue
+        agent = agents.find(uplink.topic)
+        if isinstance(agent, Refusal):
+            _dead_letter(session, str(uplink.topic), uplink.payload, uplink.received_at, agent)
+            outcomes[i] = IngestOutcome(kind="dead_letter", reason=agent.reason)
+        elif isinstance(uplink, StatusUplink):
+            statuses[i] = (uplink, agent)
+        else:
+            data[i] = _DataMessage(uplink, agent)
+    _take_data(session, list(data.values()))
+    outcomes.update({i: message.outcome() for i, message in data.items()})
+    # Agents' rows change last, after the data has locked agents and streams in key order.
+    outcomes.update({i: _take_status(*status) for i, status in statuses.items()})
     session.flush()
-    return IngestOutcome(kind="dead_letter", reason=reason)
+    return [outcomes[i] for i in range(len(uplinks))]
 
 
-def _ingest_data(
-    session: Session, topic: topics.Topic, payload: bytes, received_at: datetime
-) -> IngestOutcome:
-    # Every check of the whole batch comes before the first write, so a rejected batch leaves
-    # nothing behind. Past them the batch is the agent's, and it is taken in and acked whole:
-    # a record that cannot be stored (unknown device) becomes its own dead letter instead of
-    # holding back the agent's stream.
-    batch = _parse(DataBatch, payload)
-    _check_names(topic, batch.site, batch.agent)
-    strays = sorted({r.agent for r in batch.records if r.agent != batch.agent})
-    if strays:
-        raise _Rejected(f"records name agent(s) {', '.join(strays)} in a batch of {batch.agent}")
-    agent = _find_agent(session, topic)
-    meters = _find_devices(session, agent, {r.device for r in batch.records})
+class _Agents:
+    """Agents by site and agent code, each looked up once per batch."""
 
-    keys = sorted({(r.boot, r.seq) for r in batch.records})
-    inserted = session.execute(
-        insert_ignoring_duplicates(session, IngestReceipt).returning(
-            IngestReceipt.boot, IngestReceipt.seq
-        ),
-        [{"agent_id": agent.id, "boot": boot, "seq": seq} for boot, seq in keys],
-    )
-    new = {(boot, seq) for boot, seq in inserted}
-    fresh = list({(r.boot, r.seq): r for r in batch.records if (r.boot, r.seq) in new}.values())
-    known = [r for r in fresh if r.device in meters]
-    unknown = [r for r in fresh if r.device not in meters]
-    _write_readings(session, meters, (r for r in known if isinstance(r, ReadingRecord)))
-    _write_events(session, meters, (r for r in known if isinstance(r, EventRecord)))
-    _dead_letter_records(session, topic, agent, unknown, received_at)
-    agent.last_seen_at = received_at
-    acks = tuple(
-        AckToSend(topic.site, topic.agent, Ack(boot=boot, seq=_advance(session, agent, boot)))
-        for boot in sorted({boot for boot, _ in keys})
-    )
-    session.flush()
-    devices = ", ".join(sorted({r.device for r in unknown}))
-    return IngestOutcome(
-        kind="data",
-        acks=acks,
-        written=len(known),
-        duplicates=len(keys) - len(new),
-        dead_lettered=len(unknown),
-        reason=f"unknown device(s) {devices} for agent {agent.code}" if unknown else None,
-    )
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.found: dict[tuple[str, str], EdgeAgent | Refusal] = {}
+
+    def find(self, topic: topics.Topic) -> EdgeAgent | Refusal:
+        key = (topic.site, topic.agent)
+        if key not in self.found:
+            self.found[key] = self._lookup(topic)
+        return self.found[key]
+
+    def _lookup(self, topic: topics.Topic) -> EdgeAgent | Refusal:
+        found = list(
+            self.session.scalars(
+                select(EdgeAgent)
+                .join(Site, Site.id == EdgeAgent.site_id)
+                .where(Site.code == topic.site, EdgeAgent.code == topic.agent)
+            )
+        )
+        if len(found) == 1:
+            return found[0]
+        problem = "unknown" if not found else "ambiguous (in several orgs)"
+        return Refusal(Cause.UNKNOWN_AGENT, f"{problem} agent {topic.agent} at site {topic.site}")
 
 
-def _ingest_status(
-    session: Session, topic: topics.Topic, payload: bytes, received_at: datetime
-) -> IngestOutcome:
-    status = _parse(Status, payload)
-    _check_names(topic, status.site, status.agent)
-    agent = _find_agent(session, topic)
+def _later(seen: datetime | None, at: datetime) -> datetime:
+    return at if seen is None else max(seen, at)
+
+
+def _take_status(uplink: StatusUplink, agent: EdgeAgent) -> IngestOutcome:
+    status = uplink.status
     agent.online = status.online
     if status.online:
-        agent.last_seen_at = received_at
+        agent.last_seen_at = _later(agent.last_seen_at, uplink.received_at)
     if status.config_hash is not None:
         agent.config_hash = status.config_hash
-    session.flush()
     return IngestOutcome(kind="status")
 
 
-def _parse_topic(topic: str) -> topics.Topic:
-    try:
-        return topics.parse(topic)
-    except ValueError as exc:
-        raise _Rejected(str(exc)) from None
+@dataclass
+class _DataMessage:
+    """A data message of a known agent, and what became of its records."""
 
+    uplink: DataUplink
+    agent: EdgeAgent
+    written: int = 0
+    dead_lettered: int = 0
+    unknown_devices: set[str] = field(default_factory=set)
+    other_refusals: list[str] = field(default_factory=list)
+    acks: dict[int, AckToSend] = field(default_factory=dict)
 
-M = TypeVar("M", DataBatch, Status)
+    def keys(self) -> set[Key]:
+        return {(self.agent.id, r.boot, r.seq) for r in self.uplink.batch.records}
 
+    def refused(self, record: ReadingRecord | EventRecord, refusal: Refusal) -> None:
+        self.dead_lettered += 1
+        if refusal.cause is Cause.UNKNOWN_DEVICE:
+            self.unknown_devices.add(record.device)
+        else:
+            self.other_refusals.append(refusal.reason)
 
-def _parse(model: type[M], payload: bytes) -> M:
-    try:
-        return model.model_validate_json(payload)
-    except ValidationError as exc:
-        raise _Rejected(f"invalid {model.__name__}: {exc}") from None
-
-
-def _check_names(topic: topics.Topic, site: str, agent: str) -> None:
-    if (site, agent) != (topic.site, topic.agent):
-        raise _Rejected(
-            f"topic is for {topic.site}/{topic.agent} but the payload says {site}/{agent}"
+    def outcome(self) -> IngestOutcome:
+        reasons = []
+        if self.unknown_devices:
+            devices = ", ".join(sorted(self.unknown_devices))
+            reasons.append(f"unknown device(s) {devices} for agent {self.agent.code}")
+        if self.other_refusals:
+            refused = self.other_refusals
+            reasons.append(f"{len(refused)} record(s) refused, the first: {refused[0]}")
+        return IngestOutcome(
+            kind="data",
+            acks=tuple(self.acks[boot] for boot in sorted(self.acks)),
+            written=self.written,
+            duplicates=len(self.keys()) - self.written - self.dead_lettered,
+            dead_lettered=self.dead_lettered,
+            reason="; ".join(reasons) or None,
         )
 
 
-def _find_agent(session: Session, topic: topics.Topic) -> EdgeAgent:
-    found = list(
-        session.scalars(
-            select(EdgeAgent)
-            .join(Site, Site.id == EdgeAgent.site_id)
-            .where(Site.code == topic.site, EdgeAgent.code == topic.agent)
-        )
+def _take_data(session: Session, messages: list[_DataMessage]) -> None:
+    """Store the records new to the cloud, or keep them as dead letters, and work out the acks.
+
+    Every message here passed the checks of the whole message: it is the agent's, and it is
+    taken in and acked whole. A record that cannot be stored becomes its own dead letter instead
+    of holding back the agent's stream. A key's first copy in the batch is the one taken in;
+    later copies, and keys committed before, are duplicates."""
+    first: dict[Key, tuple[_DataMessage, int]] = {}
+    for message in messages:
+        for i, record in enumerate(message.uplink.batch.records):
+            first.setdefault((message.agent.id, record.boot, record.seq), (message, i))
+    new = claim_receipts(session, list(first))
+    devices = _devices(session, messages)
+    readings: list[ReadingRow] = []
+    events: list[dict[str, Any]] = []
+    for key, (message, i) in first.items():
+        if key not in new:
+            continue
+        record = message.uplink.batch.records[i]
+        meter = devices.get((message.agent.id, record.device))
+        refusal = message.uplink.refused.get(i)
+        if meter is None or refusal is not None:
+            refusal = refusal or _unknown_device(message.agent, record)
+            message.refused(record, refusal)
+            _dead_letter_record(session, message.uplink, record, refusal)
+            continue
+        message.written += 1
+        if isinstance(record, ReadingRecord):
+            readings.extend(_reading_rows(meter, record))
+        else:
+            events.append(_event_row(meter, record))
+    insert_readings(session, readings)
+    if events:
+        session.execute(insert(DeviceEvent), events)
+    _advance_streams(session, messages)
+
+
+def _devices(session: Session, messages: list[_DataMessage]) -> dict[tuple[int, str], Meter]:
+    """The registered devices the batch names, by (agent id, code); unknown codes are left out."""
+    wanted: dict[int, set[str]] = {}
+    for message in messages:
+        codes = wanted.setdefault(message.agent.id, set())
+        codes.update(r.device for r in message.uplink.batch.records)
+    found: dict[tuple[int, str], Meter] = {}
+    for agent_id, codes in wanted.items():
+        query = select(Meter).where(Meter.agent_id == agent_id, Meter.code.in_(codes))
+        found.update({(agent_id, m.code): m for m in session.scalars(query)})
+    return found
+
+
+def _unknown_device(agent: EdgeAgent, record: ReadingRecord | EventRecord) -> Refusal:
+    return Refusal(
+        Cause.UNKNOWN_DEVICE,
+        f"unknown device {record.device} for agent {agent.code} "
+        f"(boot {record.boot}, seq {record.seq})",
     )
-    if len(found) != 1:
-        problem = "unknown" if not found else "ambiguous (in several orgs)"
-        raise _Rejected(f"{problem} agent {topic.agent} at site {topic.site}")
-    return found[0]
 
 
-def _find_devices(session: Session, agent: EdgeAgent, codes: set[str]) -> dict[str, Meter]:
-    """The agent's registered devices among `codes`, by code; unknown codes are left out."""
-    return {
-        m.code: m
-        for m in session.scalars(
-            select(Meter).where(Meter.agent_id == agent.id, Meter.code.in_(codes))
-        )
-    }
+def _reading_rows(meter: Meter, record: ReadingRecord) -> Iterable[ReadingRow]:
+    device_id, ts = meter.id, record.ts
+    return (
+        (device_id, metric, ts, value)
+        for metric, value in record.values.items()
+        if math.isfinite(value)  # NaN/inf is no measurement; SQLite would store it as NULL
+    )
 
 
-def _dead_letter_records(
+def _event_row(meter: Meter, record: EventRecord) -> dict[str, Any]:
+    return {"device_id": meter.id, "ts": record.ts, "event": record.event, "data": record.data}
+
+
+def _advance_streams(session: Session, messages: list[_DataMessage]) -> None:
+    """Mark the agents seen and advance every stream the batch touched, both in key order, so
+    concurrent workers lock agents and streams in the same order and never deadlock."""
+    streams: dict[tuple[int, int], list[_DataMessage]] = {}
+    for message in sorted(messages, key=lambda m: m.agent.id):
+        agent, received_at = message.agent, message.uplink.received_at
+        agent.last_seen_at = _later(agent.last_seen_at, received_at)
+        for boot in {r.boot for r in message.uplink.batch.records}:
+            streams.setdefault((agent.id, boot), []).append(message)
+    session.flush()
+    for (_, boot), touching in sorted(streams.items()):
+        agent, site = touching[0].agent, touching[0].uplink.topic.site
+        ack = AckToSend(site, agent.code, Ack(boot=boot, seq=_advance(session, agent, boot)))
+        for message in touching:
+            message.acks[boot] = ack
+
+
+def _dead_letter_record(
     session: Session,
-    topic: topics.Topic,
-    agent: EdgeAgent,
-    records: Iterable[ReadingRecord | EventRecord],
-    received_at: datetime,
+    uplink: DataUplink,
+    record: ReadingRecord | EventRecord,
+    refusal: Refusal,
 ) -> None:
-    """Keep records of devices the cloud does not know, one dead letter each."""
-    session.add_all(
+    """Keep one record of a message as its own dead letter (its JSON as the payload)."""
+    payload = record.model_dump_json().encode()
+    _dead_letter(session, str(uplink.topic), payload, uplink.received_at, refusal)
+
+
+def _dead_letter(
+    session: Session,
+    topic: str,
+    payload: bytes,
+    received_at: datetime,
+    refusal: Refusal,
+    *,
+    size: int | None = None,
+) -> None:
+    session.add(
         DeadLetter(
             received_at=received_at,
-            topic=str(topic),
-            payload=r.model_dump_json().encode(),
-            reason=f"unknown device {r.device} for agent {agent.code} (boot {r.boot}, seq {r.seq})",
+            topic=topic,
+            payload=payload,
+            payload_size=len(payload) if size is None else size,
+            cause=refusal.cause.value,
+            reason=refusal.reason,
         )
-        for r in records
     )
 
 
-def _write_readings(
-    session: Session, meters: dict[str, Meter], records: Iterable[ReadingRecord]
-) -> None:
-    rows = [
-        {"device_id": meters[r.device].id, "metric": metric, "ts": r.ts, "value": value}
-        for r in records
-        for metric, value in r.values.items()
-        if math.isfinite(value)  # NaN/inf is no measurement; SQLite would store it as NULL
-    ]
-    if rows:
-        session.execute(insert_ignoring_duplicates(session, Reading), rows)
-
-
-def _write_events(
-    session: Session, meters: dict[str, Meter], records: Iterable[EventRecord]
-) -> None:
-    rows = [
-        {"device_id": meters[r.device].id, "ts": r.ts, "event": r.event, "data": r.data}
-        for r in records
-    ]
-    if rows:
-        session.execute(insert(DeviceEvent), rows)
+def dead_letter_whole(*, session: Session, uplink: Uplink, cause: Cause, reason: str) -> None:
+    """Keep a message as a dead letter whatever it is: for one the database refused although
+    every check let it through."""
+    topic, size = str(uplink.topic), len(uplink.payload)
+    if isinstance(uplink, Rejected):
+        topic, size = uplink.topic, uplink.size
+    refusal = Refusal(cause, reason)
+    _dead_letter(session, topic, uplink.payload, uplink.received_at, refusal, size=size)
+    session.flush()
 
 
 def _advance(session: Session, agent: EdgeAgent, boot: int) -> int:
@@ -235,19 +328,27 @@ def _advance(session: Session, agent: EdgeAgent, boot: int) -> int:
         .with_for_update()  # one writer per stream at a time, across ingest workers
         .execution_options(populate_existing=True)
     ).one()
-    following = session.scalars(
+    stream.acked_seq = _end_of_run(session, agent.id, boot, stream.acked_seq)
+    return stream.acked_seq
+
+
+_RUN_CHUNK = 2_000
+
+
+def _end_of_run(session: Session, agent_id: int, boot: int, acked: int) -> int:
+    """The last seq of the unbroken run of receipts that follows `acked` (`acked` when the
+    next seq has not arrived). Read in chunks, so a gap early on costs one short read."""
+    following = (
         select(IngestReceipt.seq)
-        .where(
-            IngestReceipt.agent_id == agent.id,
-            IngestReceipt.boot == boot,
-            IngestReceipt.seq > stream.acked_seq,
-        )
+        .where(IngestReceipt.agent_id == agent_id, IngestReceipt.boot == boot)
         .order_by(IngestReceipt.seq)
+        .limit(_RUN_CHUNK)
     )
-    acked = stream.acked_seq
-    for seq in following:
-        if seq != acked + 1:
-            break
-        acked = seq
-    stream.acked_seq = acked
-    return acked
+    while True:
+        seqs = session.scalars(following.where(IngestReceipt.seq > acked)).all()
+        for seq in seqs:
+            if seq != acked + 1:
+                return acked
+            acked = seq
+        if len(seqs) < _RUN_CHUNK:
+            return acked

@@ -66,9 +66,8 @@ def test_serve_with_a_secret_key_listens_anywhere(
     assert serving == ["0.0.0.0"]
 
 
-def test_ingest_has_no_workers_option() -> None:
-    # N plain subscribers in one process would each take in every message; until the ingest
-    # has a shared subscription, more consumers means more processes behind `$share`, later.
+def test_ingest_takes_workers_behind_a_shared_subscription() -> None:
+    # More consumers are worker processes behind `$share`: tests/cloud/ingest/test_workers.py.
     cloud = typer.main.get_command(app)
     assert isinstance(cloud, typer.core.TyperGroup)
-    assert [param.name for param in cloud.commands["ingest"].params] == []
+    assert [param.name for param in cloud.commands["ingest"].params] == ["workers", "shared"]

@@ -7,6 +7,11 @@ from protocols.messages import DataBatch, EventRecord, ReadingRecord
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
+def recently() -> datetime:
+    """An hour ago: records stamped from here on are inside the ingest time window."""
+    return datetime.now(UTC) - timedelta(hours=1)
+
+
 def batch(
     seqs: range | list[int],
     *,
@@ -14,15 +19,16 @@ def batch(
     agent: str = "agent1",
     boot: int = 1,
     device: str = "M-101",
+    t0: datetime = T0,
 ) -> DataBatch:
-    """One reading record per seq; seq n is taken n seconds after T0 with energy 100 + n."""
+    """One reading record per seq; seq n is taken n seconds after `t0` with energy 100 + n."""
     records = [
         ReadingRecord(
             agent=agent,
             boot=boot,
             seq=seq,
             device=device,
-            ts=T0 + timedelta(seconds=seq),
+            ts=t0 + timedelta(seconds=seq),
             values={"energy_import": 100.0 + seq, "voltage": 230.0},
         )
         for seq in seqs

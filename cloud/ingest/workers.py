@@ -1,0 +1,111 @@
+"""Ingest workers as processes: one in this process, or several in child processes that split
+the uplink through a `$share` subscription. Processes, not tasks: parsing JSON and feeding COPY
+keep a core busy, and one interpreter has one GIL."""
+
+import asyncio
+import logging
+import multiprocessing
+import signal
+from collections.abc import Sequence
+from multiprocessing.connection import wait
+from types import FrameType
+from typing import Any
+
+from cloud.db.engine import make_engine, make_sessionmaker, normalize_url
+from cloud.ingest.consumer import run_ingest
+from cloud.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE_S = 15.0
+
+STATEMENT_TIMEOUT_MS = 60_000
+"""A batch takes a second or two; a statement stuck far longer (a dead server, a lock held by a
+hung peer) is cancelled, and the batch retried, rather than blocking the worker for good."""
+
+
+def serve_worker(*, settings: Settings, shared: bool) -> None:
+    """Run one worker in this process until SIGINT or SIGTERM, or until the process that
+    started it (if it is a child of `run_workers`) is gone, so no worker outlives its parent."""
+    engine = make_engine(settings.database_url, **_engine_options(settings.database_url))
+    sessions = make_sessionmaker(engine)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        parent = multiprocessing.parent_process()
+        if parent is not None:
+            loop.add_reader(parent.sentinel, stop.set)
+        await run_ingest(settings=settings, sessions=sessions, stop=stop, shared=shared)
+
+    try:
+        asyncio.run(main())
+    finally:
+        engine.dispose()
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if normalize_url(url).get_backend_name() != "postgresql":
+        return {}
+    options = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    return {"connect_args": {"connect_timeout": 10, "options": options, "keepalives_idle": 30}}
+
+
+def run_workers(*, settings: Settings, count: int, shared: bool) -> int:
+    """Run `count` worker processes until SIGINT or SIGTERM (exit code 0), or until one of them
+    ends by itself: then stop the rest and return 1, for the service manager to restart us."""
+    # Forked before this process has started a thread or a connection, a child starts at once
+    # with everything imported; spawn where there is no fork.
+    context = (
+        multiprocessing.get_context("fork")
+        if "fork" in multiprocessing.get_all_start_methods()
+        else multiprocessing.get_context("spawn")
+    )
+    processes = [
+        context.Process(
+            target=_child, args=(settings, shared), name=f"parkops-ingest-{n}", daemon=False
+        )
+        for n in range(count)
+    ]
+    stopping = False
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+
+    for process in processes:
+        process.start()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # after the forks: the children have their own
+        signal.signal(sig, stop)
+    log.info("started %d ingest workers (%s)", count, "shared" if shared else "not shared")
+    wait([process.sentinel for process in processes])
+    if not stopping:
+        ended = next(p for p in processes if not p.is_alive())
+        log.error("ingest worker %s ended (exit code %s): stopping", ended.name, ended.exitcode)
+    _stop_all(processes)
+    return 0 if stopping else 1
+
+
+def _stop_all(processes: Sequence[multiprocessing.process.BaseProcess]) -> None:
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(STOP_GRACE_S)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def _child(settings: Settings, shared: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        format=f"%(asctime)s %(levelname)s {multiprocessing.current_process().name} "
+        "%(name)s: %(message)s",
+    )
+    serve_worker(settings=settings, shared=shared)

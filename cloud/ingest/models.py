@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     ForeignKey,
     Identity,
     LargeBinary,
@@ -55,12 +56,19 @@ class AgentStream(Base):
 
 
 class DeviceEvent(Base):
-    """Something a device reported happening (an `event` record), with its JSON data."""
+    """Something a device reported happening (an `event` record), with its JSON data; or the
+    agent itself (`agent_id`, no device: its outbox nearly full, telemetry it dropped)."""
 
     __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint(
+            "device_id IS NOT NULL OR agent_id IS NOT NULL", name="of_a_device_or_an_agent"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(IdType, Identity(), primary_key=True)
-    device_id: Mapped[int] = mapped_column(ForeignKey("meters.id"), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("meters.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("edge_agents.id"), index=True)
     ts: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     event: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))

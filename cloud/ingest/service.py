@@ -206,6 +206,10 @@ def _take_data(session: Session, messages: list[_DataMessage]) -> None:
         record = message.uplink.batch.records[i]
         meter = devices.get((message.agent.id, record.device))
         refusal = message.uplink.refused.get(i)
+        if refusal is None and _of_the_agent(message.agent, record):
+            message.written += 1
+            events.append(_agent_event_row(message.agent, record))
+            continue
         if meter is None or refusal is not None:
             refusal = refusal or _unknown_device(message.agent, record)
             message.refused(record, refusal)
@@ -253,7 +257,29 @@ def _reading_rows(meter: Meter, record: ReadingRecord) -> Iterable[ReadingRow]:
 
 
 def _event_row(meter: Meter, record: EventRecord) -> dict[str, Any]:
-    return {"device_id": meter.id, "ts": record.ts, "event": record.event, "data": record.data}
+    return {
+        "device_id": meter.id,
+        "agent_id": meter.agent_id,
+        "ts": record.ts,
+        "event": record.event,
+        "data": record.data,
+    }
+
+
+def _of_the_agent(agent: EdgeAgent, record: ReadingRecord | EventRecord) -> bool:
+    """An event the agent reports about itself names the agent as its device."""
+    return isinstance(record, EventRecord) and record.device == agent.code
+
+
+def _agent_event_row(agent: EdgeAgent, record: ReadingRecord | EventRecord) -> dict[str, Any]:
+    assert isinstance(record, EventRecord)
+    return {
+        "device_id": None,
+        "agent_id": agent.id,
+        "ts": record.ts,
+        "event": record.event,
+        "data": record.data,
+    }
 
 
 def _advance_streams(session: Session, messages: list[_DataMessage]) -> None:

@@ -297,3 +297,18 @@ def _take_in_own_transaction(sessions: sessionmaker[Session], uplink: Uplink) ->
     with sessions.begin() as session:
         [outcome] = ingest_batch(session=session, uplinks=[uplink])
         return outcome
+
+
+def test_an_event_of_the_agent_itself_is_stored_not_dead_lettered(
+    session: Session, world: World
+) -> None:
+    nearly_full = event(1, device="agent1").model_copy(
+        update={"event": "outbox_nearly_full", "data": {"used_bytes": 900, "max_bytes": 1000}}
+    )
+    outcome = take(session, DataBatch(site="site1", agent="agent1", records=[nearly_full]))
+    assert [ack.seq for _, ack in acks(outcome)] == [1]
+    assert count(session, DeadLetter) == 0
+    stored = session.scalars(select(DeviceEvent)).one()
+    agent = session.scalars(select(EdgeAgent).where(EdgeAgent.code == "agent1")).one()
+    assert (stored.device_id, stored.agent_id) == (None, agent.id)
+    assert stored.event == "outbox_nearly_full" and stored.data["used_bytes"] == 900

@@ -113,8 +113,12 @@ class Outbox:
         ts: datetime,
         values: dict[str, float],
         flags: Sequence[str] = (),
+        billing: bool = False,
     ) -> int:
-        """Store one poll of one device; returns its seq once it is on disk."""
+        """Store one poll of one device; returns its seq once it is on disk.
+
+        `billing` (the bus's lane) changes nothing here: every record stays until acked."""
+        del billing
         return self._append(
             ReadingRecord(
                 agent=self.agent,

@@ -446,6 +446,7 @@ def transition(
     """Apply `action` (not assign: see `assign`); refused with Conflict from a wrong state."""
     if action == Action.assign:
         raise Invalid("assign names an assignee: use assign", field="action")
+    require_role(actor, *MOVES[action].roles)
     order = get_order(session=session, actor=actor, code=code)
     move = _check_move(actor, order, action, note)
     now = now or utcnow()
@@ -528,6 +529,7 @@ def assign(
     now: datetime | None = None,
 ) -> WorkOrder:
     """Give the job to `assignee` (a username), or to the top suggestion when None."""
+    require_role(actor, *DISPATCHERS)
     order = get_order(session=session, actor=actor, code=code)
     _check_move(actor, order, Action.assign, note)
     if assignee is None:

@@ -18,6 +18,8 @@ from cloud.settings import Settings
 from tests.cloud.factories import World, add_readings
 from tests.cloud.identity.test_api import login
 
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+
 
 @pytest.fixture
 def readings(session: Session, world: World) -> None:
@@ -129,7 +131,10 @@ def test_openapi_is_clean(tmp_path: Path) -> None:
     for (method, path), op in operations.items():
         ok = [code for code in op["responses"] if code.startswith("2")]
         assert len(ok) == 1, (method, path)
-        assert "schema" in op["responses"][ok[0]]["content"]["application/json"], (method, path)
+        content = op["responses"][ok[0]]["content"]
+        # JSON everywhere, except images (work-order photos), which are documented as binary.
+        assert set(content) <= {"application/json", *IMAGE_TYPES}, (method, path)
+        assert content and all("schema" in body for body in content.values()), (method, path)
         secured = path.startswith("/api/v1/") and path != "/api/v1/auth/login"
         assert ("security" in op) == secured, (method, path)
     app.state.engine.dispose()

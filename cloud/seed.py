@@ -1,5 +1,5 @@
 """The demo world: one org, the demo site and its agent, two let units with leases and billing
-meters, and three logins. Idempotent, so `parkops demo` can run it on every start."""
+meters, four logins, and work orders. Idempotent, so `parkops demo` can run it on every start."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -17,10 +17,12 @@ from cloud.identity.models import Org, Role, User
 from cloud.ingest.models import EdgeAgent
 from cloud.leasing.models import Lease, Tenant
 from cloud.properties.models import Building, Site, Unit
-from protocols.site_config import SiteConfig
+from cloud.workorders.seed import seed_workorders
+from protocols.site_config import MeterDevice, SiteConfig
 
 ORG_CODE, ORG_NAME = "demo", "演示物业 Demo Property"
 TARIFF = Decimal("1.2000")
+DLT645_PROFILE = "dlt645"
 RENT_PER_M2 = Decimal("150.00")  # CNY per m² per month
 # unit code, floor, rentable m², tenant code, tenant name, lease number, meter of the unit
 UNITS = (
@@ -40,6 +42,7 @@ class DemoLogin:
 LOGINS = (
     DemoLogin("admin", "parkops-admin", Role.admin, "管理员 Admin"),
     DemoLogin("finance", "parkops-finance", Role.finance, "财务 Finance"),
+    DemoLogin("engineer", "parkops-engineer", Role.engineer, "王工 工程 Engineer"),
     DemoLogin("tenant", "parkops-tenant", Role.tenant, "星河科技 租户 Tenant"),
 )
 TENANT_LOGIN_TENANT = "T-0001"
@@ -90,17 +93,19 @@ def seed_demo(
         )
         unit_of_meter[meter_code] = unit.id
     for _bus, device in site.meters():
+        # A DL/T 645 meter has no register map: the protocol itself says what it measures.
+        profile = device.profile if isinstance(device, MeterDevice) else DLT645_PROFILE
         meter = _ensure(
             session,
             Meter,
             {"org_id": org.id, "code": device.code},
             site_id=site_row.id,
             agent_id=agent.id,
-            profile=device.profile,
+            profile=profile,
             unit_id=unit_of_meter.get(device.code),
         )
         # The site config is the source of truth for what a meter is; follow its edits.
-        meter.profile, meter.billing = device.profile, device.billing
+        meter.profile, meter.billing = profile, device.billing
         meter.ct_ratio = Decimal(repr(device.ct_ratio))
     for login in LOGINS:
         if session.scalar(select(User.id).where(User.username == login.username)) is None:
@@ -116,6 +121,16 @@ def seed_demo(
                 )
             )
     session.flush()
+    users = {u.username: u for u in session.scalars(select(User).where(User.org_id == org.id))}
+    seed_workorders(
+        session=session,
+        org_id=org.id,
+        building=building,
+        admin=users["admin"],
+        engineer=users["engineer"],
+        tenant=users["tenant"],
+        now=datetime.now(UTC),
+    )
     return list(LOGINS)
 
 

@@ -12,6 +12,8 @@ from cloud.identity.models import Role
 from cloud.leasing import service as leasing_service
 from cloud.models import metadata
 from cloud.seed import seed_demo
+from cloud.workorders import service as workorders_service
+from cloud.workorders.models import ChargeStatus, Source, State
 from protocols.site_config import SiteConfig
 from protocols.site_config_yaml import parse_site_config
 
@@ -37,6 +39,7 @@ def test_seed_is_idempotent_and_its_logins_work(session: Session) -> None:
     assert {(login.username, login.role) for login in logins} == {
         ("admin", Role.admin),
         ("finance", Role.finance),
+        ("engineer", Role.engineer),
         ("tenant", Role.tenant),
     }
     actors = {
@@ -66,3 +69,28 @@ def test_seed_is_idempotent_and_its_logins_work(session: Session) -> None:
         )
         == []
     )
+
+
+def test_seed_shows_work_orders_in_every_stage(session: Session) -> None:
+    logins = seed_demo(session=session, site=demo_site(), today=date(2026, 11, 22))
+    actors = {
+        login.username: identity_service.authenticate(
+            session=session, username=login.username, password=login.password
+        )
+        for login in logins
+    }
+    orders = workorders_service.list_orders(session=session, actor=actors["engineer"])
+    assert {o.state for o in orders} >= {State.new, State.in_progress, State.closed}
+    assert {o.source for o in orders} == {Source.tenant, Source.staff, Source.alarm}
+    (alarm,) = [o for o in orders if o.source == Source.alarm]
+    assert alarm.alarm_count == 3
+    mine = workorders_service.list_orders(session=session, actor=actors["tenant"])
+    assert {o.unit.code for o in mine if o.unit} == {"A-12-1201"}
+    (charge,) = workorders_service.list_charges(session=session, actor=actors["finance"])
+    # tap 85.00 + tape 2 x 3.50 + 40 minutes at 80.00/h (53.33)
+    assert (charge.amount, charge.status) == (Decimal("145.33"), ChargeStatus.pending)
+    assert any(o.rating == 5 for o in mine)
+    suggestions = workorders_service.suggest_assignees(
+        session=session, actor=actors["admin"], code=orders[0].code
+    )
+    assert [s.username for s in suggestions] == ["engineer"]

@@ -18,6 +18,7 @@ from cloud.workorders.schemas import (
     LabourCreate,
     MaterialCreate,
     RatingCreate,
+    WorkOrderCreate,
     WorkOrderUpdate,
 )
 from tests.cloud.workorders.conftest import Shop, local
@@ -140,7 +141,7 @@ def test_lists_reports_and_charges_stay_in_the_org(session: Session, shop: Shop)
         service.create_work_order(
             session=session,
             actor=shop.actors["finance"],
-            data=service.WorkOrderCreate(category_code="ELEC", location="lobby"),
+            data=WorkOrderCreate(category_code="ELEC", location="lobby"),
         )
 
 

@@ -19,6 +19,13 @@ body, .q-field, .q-table, .q-btn {
 """
 
 
+# The staff console's navigation: (translation key, path).
+CONSOLE_LINKS: Final[tuple[tuple[str, str], ...]] = (
+    ("nav.dashboard", "/"),
+    ("nav.work_orders", "/work-orders"),
+)
+
+
 def language_switch(*, on_header: bool = True) -> None:
     """中文 | English; choosing reloads the page, so every string is drawn in the new language."""
 
@@ -48,7 +55,8 @@ def frame(title: str, *, user_name: str, narrow: bool = False) -> Iterator[None]
     with ui.header(elevated=True).classes("items-center gap-3 px-4 py-2 bg-primary"):
         ui.label(t("app.title")).classes("text-lg font-bold")
         if not narrow:
-            ui.label(title).classes("text-base opacity-90")
+            for key, path in CONSOLE_LINKS:
+                ui.link(t(key), path).classes("text-white no-underline text-base opacity-90")
         ui.space()
         if not narrow:
             ui.label(t("app.signed_in_as", name=user_name)).classes("text-sm opacity-90")
@@ -58,8 +66,8 @@ def frame(title: str, *, user_name: str, narrow: bool = False) -> Iterator[None]
         ).tooltip(t("app.logout"))
     width = "max-w-md" if narrow else "max-w-7xl"
     with ui.column().classes(f"w-full {width} mx-auto p-3 gap-4"):
+        ui.label(title).classes("text-xl font-bold")
         if narrow:
-            ui.label(title).classes("text-xl font-bold")
             ui.label(t("app.signed_in_as", name=user_name)).classes("text-sm text-grey-7")
         yield
 

@@ -230,7 +230,14 @@ def create_work_order(
     if order.chargeable and order.tenant_id is None:
         raise Invalid("chargeable work needs the tenant to charge", field="tenant_code")
     _insert(session, order, _category(session, actor.org_id, data.category_code))
-    record_event(session, order, actor_id=actor.user_id, kind=EventKind.created, to_state=State.new)
+    record_event(
+        session,
+        order,
+        actor_id=actor.user_id,
+        kind=EventKind.created,
+        to_state=State.new,
+        at=order.reported_at,
+    )
     for photo in photos:
         _attach(session, actor, order, AttachmentKind.photo, photo)
     return order
@@ -364,7 +371,9 @@ def open_for_alarm(
             if order is None:
                 raise
         else:
-            record_event(session, order, actor_id=None, kind=EventKind.created, to_state=State.new)
+            record_event(
+                session, order, kind=EventKind.created, to_state=State.new, at=order.reported_at
+            )
             return order
     order.alarm_count += 1
     order.last_alarm_at = max(at, order.last_alarm_at or at)

@@ -9,6 +9,8 @@ import pytest
 
 from cloud.web import i18n
 from cloud.web.formatting import METER_METRICS, cny, kwh, tariff
+from cloud.web.layout import CONSOLE_LINKS
+from cloud.workorders import web as workorders_web
 
 WEB = Path(i18n.__file__).parent
 KEY_USE = re.compile(r"""\bt(?:ranslate)?\(\s*["']([a-z_]+\.[a-z_.]+)["']""")
@@ -26,7 +28,17 @@ def test_every_string_has_both_languages_with_the_same_placeholders(key: str) ->
 
 
 def _keys_used() -> set[str]:
-    used = {key for path in WEB.glob("*.py") for key in KEY_USE.findall(path.read_text())}
+    # The shell's pages, and each domain's own pages (cloud/<domain>/web.py).
+    pages = [*WEB.glob("*.py"), *WEB.parent.glob("*/web.py")]
+    used = {key for path in pages for key in KEY_USE.findall(path.read_text())}
+    labels = (
+        workorders_web.STATE_KEYS,
+        workorders_web.PRIORITY_KEYS,
+        workorders_web.SOURCE_KEYS,
+        workorders_web.ACTION_KEYS,
+    )
+    used |= {key for table in labels for key in table.values()}
+    used |= {key for key, _path in CONSOLE_LINKS}
     return used | {display.label_key for display in METER_METRICS}
 
 

@@ -18,8 +18,10 @@ def test_check_summarises_a_good_config():
     assert result.exit_code == 0, result.output
     assert "site demo-park, agent bldg-a" in result.output
     assert "bus gw-a-rs485-1: modbus_tcp 127.0.0.1:15020" in result.output
-    assert "EM-A-1201: chint-ddsu666 unit 1, every 2 s, billing" in result.output
-    assert "EM-A-PUB: chint-ddsu666 unit 3, every 5 s\n" in result.output
+    assert (
+        "EM-A-1201: chint-ddsu666 unit 1, 2 requests per poll, every 2 s, billing" in result.output
+    )
+    assert "EM-A-PUB: chint-ddsu666 unit 3, 2 requests per poll, every 5 s\n" in result.output
 
 
 def test_check_lists_every_error_and_fails(tmp_path):

@@ -67,6 +67,7 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
     "wo.description": ("问题描述", "Description"),
     "wo.new": ("新建工单", "New work order"),
     "wo.submit": ("提交", "Submit"),
+    "wo.pick_category": ("请选择类别。", "Choose a category."),
     "wo.none": ("没有工单。", "No work orders."),
     "wo.col.code": ("编号", "Code"),
     "wo.col.title": ("事项", "Subject"),

@@ -120,7 +120,7 @@ async def _call(ctx: WebContext, call: Callable[..., T], /, **arguments: Any) ->
         sign_out()
         ui.navigate.to("/login")
     except ValidationError as error:
-        _notify_error(str(error.errors()[0].get("msg", error)))
+        _notify_error(_first_problem(error))
     except ParkopsError as error:
         _notify_error(str(error))
     return None
@@ -129,6 +129,13 @@ async def _call(ctx: WebContext, call: Callable[..., T], /, **arguments: Any) ->
 def _notify_error(message: str) -> None:
     text = t("app.error", message=message)
     ui.notify(text, type="negative", position="top", group=text)
+
+
+def _first_problem(error: ValidationError) -> str:
+    """`field: what is wrong` of the first problem pydantic found."""
+    problem = error.errors()[0]
+    where = ".".join(str(part) for part in problem.get("loc", ()))
+    return f"{where}: {problem.get('msg', '')}" if where else str(problem.get("msg", ""))
 
 
 def _decimal(value: object, field: str) -> Decimal:
@@ -314,17 +321,18 @@ def _new_order_dialog(ctx: WebContext, categories: list[CategoryRead]) -> None:
         description = ui.textarea(t("wo.description")).classes("w-full")
 
         async def submit() -> None:
-            created = await _call(
-                ctx,
-                service.create_work_order,
-                data=WorkOrderCreate(
-                    category_code=category.value or "",
+            data = _parsed(
+                lambda: WorkOrderCreate(
+                    category_code=_chosen(category.value),
                     priority=Priority(priority.value),
                     unit_code=(unit.value or "").strip() or None,
                     location=location.value,
                     description=description.value or "",
-                ),
+                )
             )
+            if data is None:
+                return
+            created = await _call(ctx, service.create_work_order, data=data)
             if created is not None:
                 dialog.close()
                 ui.navigate.to(f"/work-orders/{created.code}")
@@ -498,12 +506,18 @@ def _handling(
             ui.button(t("wo.add"), on_click=add_labour).props("flat")
 
 
+def _chosen(category: str | None) -> str:
+    if not category:
+        raise Invalid(t("wo.pick_category"), field="category_code")
+    return category
+
+
 def _parsed(build: Callable[[], T]) -> T | None:
     """A request body from form values, or None after saying which value is wrong."""
     try:
         return build()
     except ValidationError as error:
-        _notify_error(str(error.errors()[0].get("msg", error)))
+        _notify_error(_first_problem(error))
     except ParkopsError as error:
         _notify_error(str(error))
     return None
@@ -593,17 +607,17 @@ async def _tenant_repairs(ctx: WebContext) -> None:
         )
 
         async def submit() -> None:
-            created = await _call(
-                ctx,
-                service.create_work_order,
-                data=WorkOrderCreate(
-                    category_code=category.value or "",
+            data = _parsed(
+                lambda: WorkOrderCreate(
+                    category_code=_chosen(category.value),
                     unit_code=unit.value,
                     location=where.value,
                     description=description.value or "",
-                ),
-                photos=list(photos),
+                )
             )
+            if data is None:
+                return
+            created = await _call(ctx, service.create_work_order, data=data, photos=list(photos))
             if created is not None:
                 ui.notify(t("repair.sent", code=created.code), type="positive", position="top")
                 photos.clear()

@@ -114,21 +114,26 @@ async def test_reboot_bus_drops_the_connection(site):
     assert result.ok and board.closed == 1
 
 
+# Payloads are built when the test runs: built at collection, their 30-second expiry could pass
+# before a long suite reaches them.
 @pytest.mark.parametrize(
     ("payload", "reason"),
     [
-        (_cmd("fly", bus="rs485-1"), "unknown action 'fly'"),
-        (_cmd("write_coil", bus="nope", unit_id=1, address=0, value=True), "no bus 'nope'"),
-        (_cmd("write_coil", bus="rs485-1", address=0, value=True), "needs `device`"),
-        (_cmd("write_coil", bus="rs485-1", unit_id=1, address=0, value=3), "true or false"),
-        (_cmd("write_register", bus="rs485-1", unit_id=1, address=-1, value=3), "address"),
-        (_cmd("reread", device="EM-9"), "no device 'EM-9'"),
-        ('{"id": "c9", "action": "write_coil"}', "invalid command: expires_at"),
+        (lambda: _cmd("fly", bus="rs485-1"), "unknown action 'fly'"),
+        (lambda: _cmd("write_coil", bus="nope", unit_id=1, address=0, value=True), "no bus 'nope'"),
+        (lambda: _cmd("write_coil", bus="rs485-1", address=0, value=True), "needs `device`"),
+        (
+            lambda: _cmd("write_coil", bus="rs485-1", unit_id=1, address=0, value=3),
+            "true or false",
+        ),
+        (lambda: _cmd("write_register", bus="rs485-1", unit_id=1, address=-1, value=3), "address"),
+        (lambda: _cmd("reread", device="EM-9"), "no device 'EM-9'"),
+        (lambda: '{"id": "c9", "action": "write_coil"}', "invalid command: expires_at"),
     ],
 )
 async def test_a_command_that_cannot_run_says_why(site, payload, reason):
     runner, _, _ = site
-    result = await runner.handle(payload)
+    result = await runner.handle(payload())
     assert isinstance(result, CommandResult) and not result.ok
     assert reason in result.detail
 

@@ -14,6 +14,7 @@ from cloud.leasing.api import router as leasing_router
 from cloud.leasing.contracts.api import router as contracts_router
 from cloud.properties.api import router as properties_router
 from cloud.settings import Settings
+from cloud.workorders.api import router as workorders_router
 
 API_PREFIX = "/api/v1"
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings, *, ui: bool = True) -> FastAPI:
         contracts_router,
         energy_router,
         billing_router,
+        workorders_router,
     ):
         api.include_router(router)
     app.include_router(api)

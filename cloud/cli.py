@@ -112,6 +112,20 @@ def ingest(
 
 
 @app.command()
+def escalate() -> None:
+    """Escalate work orders past their SLA response or resolution due (run it from cron)."""
+    from cloud.db.engine import make_engine, make_sessionmaker
+    from cloud.workorders.jobs import escalate_overdue
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine).begin() as session:
+        made = escalate_overdue(session=session)
+    engine.dispose()
+    typer.echo(f"{len(made)} escalation(s)")
+
+
+@app.command()
 def seed(
     site_config: Annotated[
         Path,

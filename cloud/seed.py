@@ -1,6 +1,6 @@
 """The demo world: one org; the demo park (its agent and billing meters) with building A on three
 floors, and a street zone of shops; units in every status with dated histories, their leases and
-tenants; and four logins. Idempotent, so `parkops demo` can run it on every start."""
+tenants; logins; and work orders. Idempotent, so `parkops demo` can run it on every start."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -31,10 +31,12 @@ from cloud.properties.models import (
     UnitStatusPeriod,
 )
 from cloud.properties.service import floor_name
+from cloud.workorders.seed import seed_workorders
 from protocols.site_config import MeterDevice, SiteConfig
 
 ORG_CODE, ORG_NAME = "demo", "演示物业 Demo Property"
 TARIFF = Decimal("1.2000")
+DLT645_PROFILE = "dlt645"
 RENT_PER_M2 = Decimal("150.00")  # CNY per m² per month
 SHOP_RENT_PER_M2 = Decimal("260.00")
 NET_SHARE = Decimal("0.78")  # 套内 / 建筑 of an office floor
@@ -197,6 +199,7 @@ LOGINS = (
     DemoLogin("admin", "parkops-admin", Role.admin, "管理员 Admin"),
     DemoLogin("leasing", "parkops-leasing", Role.staff, "招商 Leasing"),
     DemoLogin("finance", "parkops-finance", Role.finance, "财务 Finance"),
+    DemoLogin("engineer", "parkops-engineer", Role.engineer, "王工 工程 Engineer"),
     DemoLogin("tenant", "parkops-tenant", Role.tenant, "星河科技 租户 Tenant"),
 )
 TENANT_LOGIN_TENANT = "T-0001"
@@ -228,11 +231,12 @@ def seed_demo(
     )
     tenants: dict[str, Tenant] = {}
     unit_of_meter: dict[str, int] = {}
+    buildings: dict[str, Building] = {}
     for site_row, (code, name), units in (
         (park, ("A", "A 座"), OFFICES),
         (street, ("S1", "滨河路沿街一段"), SHOPS),
     ):
-        building = _ensure(
+        building = buildings[code] = _ensure(
             session, Building, {"site_id": site_row.id, "code": code}, org_id=org.id, name=name
         )
         for spec in units:
@@ -240,8 +244,8 @@ def seed_demo(
             if spec.meter:
                 unit_of_meter[spec.meter] = unit.id
     for _bus, device in site.meters():
-        # A DL/T 645 meter has no register map: the protocol itself says what it reads.
-        profile = device.profile if isinstance(device, MeterDevice) else "dlt645"
+        # A DL/T 645 meter has no register map: the protocol itself says what it measures.
+        profile = device.profile if isinstance(device, MeterDevice) else DLT645_PROFILE
         meter = _ensure(
             session,
             Meter,
@@ -268,6 +272,16 @@ def seed_demo(
                 )
             )
     session.flush()
+    users = {u.username: u for u in session.scalars(select(User).where(User.org_id == org.id))}
+    seed_workorders(
+        session=session,
+        org_id=org.id,
+        building=buildings["A"],
+        admin=users["admin"],
+        engineer=users["engineer"],
+        tenant=users["tenant"],
+        now=datetime.now(UTC),
+    )
     return list(LOGINS)
 
 

@@ -32,11 +32,12 @@ from cloud.identity.actor import Actor
 from cloud.ingest.consumer import run_ingest
 from cloud.seed import DemoLogin, seed_demo
 from cloud.settings import Settings
+from cloud.workorders.jobs import watch_slas
 from edge.agent import run_agent
 from parkops.broker import embedded_broker
 from protocols.mqtt_url import parse_broker_url
 from protocols.profiles import ENERGY_IMPORT
-from protocols.site_config import SiteConfig
+from protocols.site_config import Dlt645Bus, SiteConfig
 from simulators.history import register_history
 from simulators.site import meters_of, serve_site
 
@@ -162,6 +163,7 @@ async def _run_site(
         ]
         await asyncio.wait_for(asyncio.gather(site_ready.wait(), ingest_ready.wait()), 30)
         background.append(tasks.create_task(run_agent(site, stop=stop)))
+        background.append(tasks.create_task(watch_slas(sessions=app.state.sessions, stop=stop)))
         web = tasks.create_task(server.serve())
         while not server.started:
             await asyncio.sleep(0.05)
@@ -193,6 +195,8 @@ def _fill_in_this_month(
     )
     since = month_start - timedelta(days=1)
     for bus in site.buses:
+        if isinstance(bus, Dlt645Bus):  # history is simulated for Modbus register maps only
+            continue
         for device, meter in zip(bus.devices, meters_of(bus), strict=True):
             history = register_history(meter, since=since, until=until, every=HISTORY_STEP)
             energy_service.record_readings(

@@ -23,6 +23,7 @@ CONSOLE_PAGES: Final = (
     ("/", "nav.dashboard"),
     ("/board", "nav.board"),
     ("/contracts", "nav.contracts"),
+    ("/work-orders", "nav.work_orders"),
 )
 
 
@@ -70,8 +71,8 @@ def frame(
         ).tooltip(t("app.logout"))
     width = "max-w-md" if narrow else "max-w-7xl"
     with ui.column().classes(f"w-full {width} mx-auto p-3 gap-4"):
+        ui.label(title).classes("text-xl font-bold")
         if narrow:
-            ui.label(title).classes("text-xl font-bold")
             ui.label(t("app.signed_in_as", name=user_name)).classes("text-sm text-grey-7")
         yield
 

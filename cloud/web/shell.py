@@ -14,13 +14,14 @@ from cloud.web import dashboard, login, tenant
 from cloud.web.auth import WebContext
 from cloud.web.i18n import DEFAULT_LANGUAGE, QUASAR_LANGUAGE, translate
 from cloud.web.layout import FONT_CSS
+from cloud.workorders import web as workorders
 
 
 def mount_ui(app: FastAPI, *, settings: Settings, sessions: sessionmaker[Session]) -> None:
     """Add the UI pages to `app`. NiceGUI allows this once per process."""
     ctx = WebContext(settings=settings, sessions=sessions)
     _keep_browser_storage_in(settings.storage_dir)
-    for pages in (login, dashboard, tenant, properties_web, contracts):
+    for pages in (login, dashboard, tenant, properties_web, contracts, workorders):
         pages.register(ctx)
     ui.add_css(FONT_CSS, shared=True)
     ui.run_with(

@@ -1,4 +1,5 @@
-"""`/m`: a tenant's phone view of its own meters and this month's electricity charge."""
+"""`/m`: a tenant's phone view of its own meters and this month's electricity charge, and the
+way to its repair requests."""
 
 from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
@@ -28,6 +29,9 @@ def register(ctx: WebContext) -> None:
         if user is None:
             return RedirectResponse("/login")
         with frame(t("mobile.title"), user_name=user.display_name, narrow=True):
+            ui.button(
+                t("mobile.repairs"), icon="build", on_click=lambda: ui.navigate.to("/m/repairs")
+            )
             _live_cards(ctx)
         return None
 

@@ -17,6 +17,8 @@ from cloud.properties import service as properties_service
 from cloud.properties import status as status_service
 from cloud.properties.models import UnitKind, UnitStatus
 from cloud.seed import seed_demo
+from cloud.workorders import service as workorders_service
+from cloud.workorders.models import ChargeStatus, Source, State
 from protocols.site_config import SiteConfig
 from protocols.site_config_yaml import parse_site_config
 
@@ -43,6 +45,7 @@ def test_seed_is_idempotent_and_its_logins_work(session: Session) -> None:
         ("admin", Role.admin),
         ("leasing", Role.staff),
         ("finance", Role.finance),
+        ("engineer", Role.engineer),
         ("tenant", Role.tenant),
     }
     actors = {
@@ -104,3 +107,28 @@ def test_seed_gives_the_demo_floors_shops_and_status_histories(session: Session)
         assert all(a.until_date == b.from_date for a, b in itertools.pairwise(periods))
     moving = next(c for f in park.floors for c in f.cells if c.status == UnitStatus.moving_out)
     assert moving.lease_end == date(2026, 12, 12)
+
+
+def test_seed_shows_work_orders_in_every_stage(session: Session) -> None:
+    logins = seed_demo(session=session, site=demo_site(), today=date(2026, 11, 22))
+    actors = {
+        login.username: identity_service.authenticate(
+            session=session, username=login.username, password=login.password
+        )
+        for login in logins
+    }
+    orders = workorders_service.list_orders(session=session, actor=actors["engineer"])
+    assert {o.state for o in orders} >= {State.new, State.in_progress, State.closed}
+    assert {o.source for o in orders} == {Source.tenant, Source.staff, Source.alarm}
+    (alarm,) = [o for o in orders if o.source == Source.alarm]
+    assert alarm.alarm_count == 3
+    mine = workorders_service.list_orders(session=session, actor=actors["tenant"])
+    assert {o.unit.code for o in mine if o.unit} == {"A-12-1201"}
+    (charge,) = workorders_service.list_charges(session=session, actor=actors["finance"])
+    # tap 85.00 + tape 2 x 3.50 + 40 minutes at 80.00/h (53.33)
+    assert (charge.amount, charge.status) == (Decimal("145.33"), ChargeStatus.pending)
+    assert any(o.rating == 5 for o in mine)
+    suggestions = workorders_service.suggest_assignees(
+        session=session, actor=actors["admin"], code=orders[0].code
+    )
+    assert [s.username for s in suggestions] == ["engineer"]

@@ -1,4 +1,5 @@
-"""The web UI in Debian's Chromium against the real app: sign-in, live data, language, tenant."""
+"""The web UI in Debian's Chromium against the real app: sign-in, live data, language, tenant,
+and a tenant reporting a repair from the phone."""
 
 import os
 import re
@@ -9,7 +10,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import select
 
+from cloud.workorders.models import WorkOrder
+from cloud.workorders.seed import DEMO_PNG as TINY_PNG
 from tests.cloud.web.conftest import DemoData
 from tests.conftest import need_service
 
@@ -175,3 +179,41 @@ def test_vacancy_board_draws_floors_of_units_coloured_by_status(
     expect(page.get_by_text("Occupancy by area")).to_be_visible()
     page.screenshot(path=shots / "vacancy-board-en.png", full_page=True)
     page.close()
+
+
+def test_tenant_reports_a_repair_from_the_phone(
+    browser: Browser, app_url: str, demo_data: DemoData, shots: Path
+) -> None:
+    phone = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    page = phone.new_page()
+    sign_in(page, app_url, demo_data, "tenant")
+    expect(page).to_have_url(f"{app_url}/m")
+    page.get_by_text("报修与维修进度").click()
+    expect(page).to_have_url(f"{app_url}/m/repairs")
+    expect(page.get_by_text("空调不制冷")).to_be_visible()  # the seeded request, still new
+    expect(page.get_by_text("门锁损坏")).to_have_count(0)  # another tenant's unit
+
+    page.get_by_text("我要报修").click()
+    page.get_by_label("类别").click()
+    page.get_by_role("option", name="给排水 Plumbing").click()
+    page.get_by_label("请描述问题").fill("洗手盆堵塞 The basin is blocked")
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "basin.png", "mimeType": "image/png", "buffer": TINY_PNG}]
+    )
+    expect(page.get_by_text("已添加 1 张照片")).to_be_visible()
+    page.get_by_role("button", name="提交报修").click()
+    card = page.locator(".q-card", has_text="洗手盆堵塞")
+    expect(card).to_contain_text("待派单")
+    expect(card).to_contain_text("A-12-1201")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=shots / "tenant-repairs.png", full_page=True)
+    phone.close()
+
+    with demo_data.sessions() as session:
+        order = session.scalars(
+            select(WorkOrder).where(WorkOrder.title.startswith("洗手盆堵塞"))
+        ).one()
+        assert (order.source, order.state, order.category.code) == ("tenant", "new", "PLUMB")
+        assert [(a.kind, a.content_type) for a in order.attachments] == [("photo", "image/png")]

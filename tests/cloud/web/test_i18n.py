@@ -10,6 +10,7 @@ import pytest
 from cloud.properties import web as properties_web
 from cloud.web import i18n, layout
 from cloud.web.formatting import METER_METRICS, area, cny, kwh, percent, tariff
+from cloud.workorders import web as workorders_web
 
 WEB = Path(i18n.__file__).parent
 KEY_USE = re.compile(r"""\bt(?:ranslate)?\(\s*["']([a-z_]+\.[a-z_.]+)["']""")
@@ -33,6 +34,13 @@ def _keys_used() -> set[str]:
     used |= {style.label_key for style in properties_web.STATUS_STYLES.values()}
     used |= set(properties_web.RENT_LABELS.values())
     used |= {key for _path, key in layout.CONSOLE_PAGES}
+    labels = (
+        workorders_web.STATE_KEYS,
+        workorders_web.PRIORITY_KEYS,
+        workorders_web.SOURCE_KEYS,
+        workorders_web.ACTION_KEYS,
+    )
+    used |= {key for table in labels for key in table.values()}
     return used | {display.label_key for display in METER_METRICS}
 
 

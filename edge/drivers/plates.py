@@ -1,0 +1,326 @@
+"""Plate reader: finds plates in a frame, reads them, fits the reads to the national formats,
+and keeps a JPEG of the plate with each read; `PlateTracker` votes over the frames of one
+vehicle and says once what it saw.
+
+Per candidate region (`plate_finder`): a window around it goes through PP-OCR's text detector
+to find the exact text line(s) — one for a single-row plate, two for a double-row one — each
+line through the recogniser, and the characters through `protocols.plates.correct`. The most
+plate-like candidates go first and the search stops at the first confident read, so a frame
+with a clear plate costs one detection and one recognition.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from edge.drivers.plate_finder import Candidate, Image, Quad, cut_out, find_candidates
+from edge.drivers.plate_ocr import LineFinder, LineReader
+from protocols.plates import PLATE_COLOURS, Correction, PlateColour, Vote, correct, vote
+
+CONFIDENT = 0.85
+"""A read at least this sure ends the search of a frame."""
+MAX_CANDIDATES = 4
+"""Candidate regions tried per frame at most (each costs a detection and a recognition)."""
+WINDOW_GROW = (1.5, 2.4)
+"""A candidate's window for the text detector: this many times its width and height."""
+WINDOW_MIN_ASPECT = 4.5
+"""... and at least this many times its height wide."""
+WINDOW_HEIGHT = 192
+SNAPSHOT_HEIGHT = 64
+JPEG_QUALITY = 85
+
+
+@dataclass(frozen=True)
+class PlateRead:
+    """One plate read in one frame."""
+
+    plate: str
+    confidence: float
+    colour: PlateColour
+    format: str
+    quad: Quad
+    """Where it is in the frame (corners in pixels)."""
+    jpeg: bytes
+    """The plate, straightened, as a JPEG."""
+    raw: str
+    """What the recogniser read, before fitting it to a format."""
+
+
+class PlateReader:
+    """Reads the plates of camera frames (BGR arrays) on one CPU thread."""
+
+    def __init__(self, *, threads: int = 1, max_candidates: int = MAX_CANDIDATES) -> None:
+        cv2.setNumThreads(threads)
+        self._lines = LineReader(threads=threads)
+        self._finder = LineFinder(threads=threads)
+        self.max_candidates = max_candidates
+
+    def __repr__(self) -> str:
+        return f"PlateReader(max_candidates={self.max_candidates})"
+
+    def read(self, frame: Image) -> PlateRead | None:
+        """The most certain valid plate in `frame`, or None."""
+        best: PlateRead | None = None
+        for candidate in [*find_candidates(frame)[: self.max_candidates], _whole(frame)]:
+            found = self._read_candidate(frame, candidate)
+            if found is not None and (best is None or found.confidence > best.confidence):
+                best = found
+            if best is not None and best.confidence >= CONFIDENT:
+                break
+        return best
+
+    def _read_candidate(self, frame: Image, candidate: Candidate) -> PlateRead | None:
+        window_quad = _window(candidate) if candidate.score > 0 else candidate.quad
+        window = cut_out(frame, window_quad, height=WINDOW_HEIGHT, margin=0.0)
+        lines = sorted(self._finder.find(window), key=lambda r: r[0][1])
+        attempts = [self._attempt(window, quads) for quads in _layouts(lines, window.shape[0])]
+        if "double" in candidate.layouts and candidate.score > 0:
+            attempts.append(self._attempt(window, _double_rows(candidate, window_quad, window)))
+        found = [a for a in attempts if a is not None]
+        if not found:
+            return None
+        fitted, quad, raw = max(found, key=lambda a: a[0].confidence)
+        plate = cut_out(window, quad, height=SNAPSHOT_HEIGHT, margin=0.06)
+        return PlateRead(
+            plate=fitted.text,
+            confidence=fitted.confidence,
+            colour=plate_colour(plate),
+            format=fitted.format,
+            quad=_to_frame(quad, window_quad, window.shape[1], window.shape[0]),
+            jpeg=encode_jpeg(plate),
+            raw=raw,
+        )
+
+    def _attempt(self, window: Image, rows: list[Quad]) -> tuple[Correction, Quad, str] | None:
+        """Read `rows` (one line, or the two of a double-row plate) of `window` as one plate;
+        a line that does not make a confident plate is read once more with its contrast
+        evened out (glare, shade)."""
+        if not rows:
+            return None
+        best: tuple[Correction, Quad, str] | None = None
+        for enhance in (False, True):
+            chars: list[dict[str, float]] = []
+            raw = []
+            for quad in rows:
+                line = cut_out(window, quad, height=48, margin=0.04)
+                read = self._lines.read(_evened(line) if enhance else line)
+                chars += read.chars
+                raw.append(read.text)
+            fitted = correct(chars)
+            if fitted is not None and (best is None or fitted.confidence > best[0].confidence):
+                best = (fitted, _union(rows), "/".join(raw))
+            if best is not None and best[0].confidence >= CONFIDENT:
+                break
+        return best
+
+
+def _evened(line: Image) -> Image:
+    """`line` with local contrast equalised on its lightness."""
+    lab = cv2.cvtColor(line, cv2.COLOR_BGR2LAB)
+    clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(2, 8))
+    lab[:, :, 0] = clahe.apply(lab[:, :, 0])
+    return cv2.cvtColor(lab, cv2.COLOR_LAB2BGR)
+
+
+def _window(candidate: Candidate) -> Quad:
+    """The region around a candidate the text detector searches: taller than the candidate,
+    and wide enough for a whole plate even where only part of it showed its colour."""
+    grow_x = max(WINDOW_GROW[0], WINDOW_MIN_ASPECT / candidate.aspect)
+    return _through(candidate.quad, _centred_box(grow_x, WINDOW_GROW[1]))
+
+
+def _double_rows(candidate: Candidate, window_quad: Quad, window: Image) -> list[Quad]:
+    """The two rows of a double-row plate, in window pixels: the province and letter in the
+    middle of the top third, the serial across the bottom two thirds."""
+    top = np.array([[0.15, -0.02], [0.85, -0.02], [0.85, 0.40], [0.15, 0.40]], np.float32)
+    bottom = np.array([[-0.02, 0.33], [1.02, 0.33], [1.02, 1.02], [-0.02, 1.02]], np.float32)
+    h, w = window.shape[:2]
+    corners = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
+    to_window = cv2.getPerspectiveTransform(window_quad.astype(np.float32), corners)
+    rows = []
+    for part in (top, bottom):
+        in_frame = _through(candidate.quad, part)
+        rows.append(cv2.perspectiveTransform(in_frame.reshape(-1, 1, 2), to_window).reshape(4, 2))
+    return rows
+
+
+def _centred_box(grow_x: float, grow_y: float) -> Quad:
+    x0, x1 = 0.5 - grow_x / 2, 0.5 + grow_x / 2
+    y0, y1 = 0.5 - grow_y / 2, 0.5 + grow_y / 2
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
+
+
+def _through(quad: Quad, unit: Quad) -> Quad:
+    """Points given relative to `quad` (its corners are (0,0), (1,0), (1,1), (0,1)) in the
+    frame: perspective is kept, so a plate seen at an angle stays a plate."""
+    square = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32)
+    transform = cv2.getPerspectiveTransform(square, quad.astype(np.float32))
+    return cv2.perspectiveTransform(unit.reshape(-1, 1, 2), transform).reshape(4, 2)
+
+
+def _whole(frame: Image) -> Candidate:
+    """The whole frame as a last candidate: a picture that is already a cropped plate."""
+    h, w = frame.shape[:2]
+    quad = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float32)
+    return Candidate(quad=quad, colour=None, score=0.0, aspect=w / h)
+
+
+Rect = tuple[tuple[float, float], tuple[float, float], float]
+
+
+def _quad(rect: Rect) -> Quad:
+    points = cv2.boxPoints(rect)
+    by_sum = points.sum(axis=1)
+    by_diff = np.diff(points, axis=1).ravel()
+    return np.array(
+        [points[by_sum.argmin()], points[by_diff.argmin()], points[by_sum.argmax()],
+         points[by_diff.argmax()]],
+        dtype=np.float32,
+    )  # fmt: skip
+
+
+def _layouts(lines: list[Rect], height: int) -> list[list[Quad]]:
+    """Ways the detected lines may make a plate: the longest line alone, and a short line above
+    a longer one (a double-row plate: province and letter over the serial)."""
+    tall_enough = [r for r in lines if r[1][1] >= height * 0.12]
+    if not tall_enough:
+        return []
+    out = [[_quad(max(tall_enough, key=lambda r: r[1][0] * r[1][1]))]]
+    for upper, lower in zip(tall_enough, tall_enough[1:]):
+        (ux, uy), (uw, uh), _ = upper
+        (lx, ly), (lw, lh), _ = lower
+        stacked = ly - uy > 0.5 * (uh + lh) / 2 and abs(ux - lx) < lw / 2
+        if stacked and uw < lw * 1.1 and lh >= uh * 0.9:
+            out.append([_quad(upper), _quad(lower)])
+    return out
+
+
+def _union(quads: list[Quad]) -> Quad:
+    points = np.concatenate(quads)
+    x0, y0 = points.min(axis=0)
+    x1, y1 = points.max(axis=0)
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+
+
+def _to_frame(quad: Quad, window_quad: Quad, width: int, height: int) -> Quad:
+    """Corners of `quad` (window pixels) in the frame the window was cut from."""
+    corners = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
+    back = cv2.getPerspectiveTransform(corners, window_quad.astype(np.float32))
+    return cv2.perspectiveTransform(quad.reshape(-1, 1, 2), back).reshape(4, 2)
+
+
+def encode_jpeg(image: Image) -> bytes:
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise ValueError("could not encode the snapshot as JPEG")
+    return bytes(data.tobytes())
+
+
+# --- colour -------------------------------------------------------------------------------------
+
+
+def plate_colour(plate: Image) -> PlateColour:
+    """The plate's ground colour from a straightened crop (BGR): the hue most of its pixels
+    share if they are saturated (blue, yellow, green), else black or white by brightness."""
+    hsv = cv2.cvtColor(plate, cv2.COLOR_BGR2HSV).reshape(-1, 3).astype(np.int32)
+    hue, sat, val = hsv[:, 0], hsv[:, 1], hsv[:, 2]
+    coloured = (sat >= 70) & (val >= 60)
+    counts = {
+        "blue": int(np.count_nonzero(coloured & (hue >= 95) & (hue <= 130))),
+        "yellow": int(np.count_nonzero(coloured & (hue >= 10) & (hue < 35))),
+        "green": int(np.count_nonzero(coloured & (hue >= 35) & (hue < 95))),
+    }
+    name = max(counts, key=counts.__getitem__)
+    if counts[name] >= 0.25 * len(hsv):
+        return _colour(name)
+    dark = int(np.count_nonzero(val < 90))
+    bright = int(np.count_nonzero((val >= 150) & (sat < 60)))
+    # A green new-energy plate fades to white at the top; a little green on white is green.
+    if counts["green"] >= 0.12 * len(hsv) and counts["green"] >= counts["blue"]:
+        return "green"
+    return "black" if dark >= bright else "white"
+
+
+def _colour(name: str) -> PlateColour:
+    for colour in PLATE_COLOURS:
+        if colour == name:
+            return colour
+    raise ValueError(name)
+
+
+# --- voting over the frames of one vehicle ------------------------------------------------------
+
+
+@dataclass
+class _Passage:
+    reads: list[PlateRead] = field(default_factory=list)
+    first_seen: float = 0.0
+    last_seen: float = 0.0
+
+
+@dataclass(frozen=True)
+class VehicleRead:
+    """What the frames of one vehicle's passage agree on, with its best snapshot."""
+
+    vote: Vote
+    best: PlateRead
+    first_seen: float
+    last_seen: float
+
+
+class PlateTracker:
+    """Groups reads into passages and votes once per passage.
+
+    A passage is the reads of similar plates (one character apart at most) less than `gap_s`
+    apart; it ends `gap_s` after its last read, or once it holds `max_reads` reads, and then
+    `flush` returns its vote.
+    """
+
+    def __init__(
+        self,
+        *,
+        gap_s: float = 2.0,
+        max_reads: int = 8,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.gap_s = gap_s
+        self.max_reads = max_reads
+        self._clock = clock
+        self._open: list[_Passage] = []
+
+    def add(self, read: PlateRead) -> list[VehicleRead]:
+        """Record a read; returns the passages this ends (full ones), usually none."""
+        now = self._clock()
+        passage = next((p for p in self._open if _similar(p.reads[-1].plate, read.plate)), None)
+        if passage is None:
+            passage = _Passage(first_seen=now)
+            self._open.append(passage)
+        passage.reads.append(read)
+        passage.last_seen = now
+        done = [p for p in self._open if len(p.reads) >= self.max_reads]
+        return self._close(done)
+
+    def flush(self, *, everything: bool = False) -> list[VehicleRead]:
+        """Passages with no read for `gap_s` (all of them if `everything`), voted."""
+        now = self._clock()
+        done = [p for p in self._open if everything or now - p.last_seen >= self.gap_s]
+        return self._close(done)
+
+    def _close(self, done: list[_Passage]) -> list[VehicleRead]:
+        out = []
+        for passage in done:
+            self._open.remove(passage)
+            result = vote([(r.plate, r.confidence) for r in passage.reads])
+            if result is None:
+                continue
+            matching = [r for r in passage.reads if r.plate == result.text] or passage.reads
+            best = max(matching, key=lambda r: r.confidence)
+            out.append(VehicleRead(result, best, passage.first_seen, passage.last_seen))
+        return out
+
+
+def _similar(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) <= 1

@@ -61,7 +61,9 @@ class PlateFormat:
         return len(self.slots)
 
     def matches(self, text: str) -> bool:
-        return len(text) == len(self.slots) and all(c in s for c, s in zip(text, self.slots))
+        return len(text) == len(self.slots) and all(
+            c in s for c, s in zip(text, self.slots, strict=True)
+        )
 
 
 FORMATS: tuple[PlateFormat, ...] = (
@@ -147,7 +149,7 @@ def _fit(fmt: PlateFormat, window: Sequence[Mapping[str, float]]) -> tuple[str, 
     chars = []
     log_p = 0.0
     changed = 0
-    for slot, read in zip(fmt.slots, window):
+    for slot, read in zip(fmt.slots, window, strict=True):
         choice = _best_in(slot, read)
         if choice is None:
             return None

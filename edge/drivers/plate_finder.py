@@ -7,8 +7,9 @@ Everything works on a copy of the frame scaled to WORK_SIDE on its longer side, 
 frame is fixed whatever the camera sends; cut-outs come from the full-resolution frame.
 """
 
+import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -16,9 +17,11 @@ import numpy.typing as npt
 
 from protocols.plates import PlateColour
 
-Image = npt.NDArray[np.uint8]
-Quad = npt.NDArray[np.float32]
-"""Four corners (x, y) in frame pixels: top-left, top-right, bottom-right, bottom-left."""
+Image = npt.NDArray[Any]
+"""An OpenCV image: height x width x 3 (BGR) or height x width, 8 bits."""
+Quad = npt.NDArray[Any]
+"""Four corners (x, y) in frame pixels, float32: top-left, top-right, bottom-right,
+bottom-left."""
 
 WORK_SIDE = 960
 """Longer side of the scaled copy the finder searches (1080p -> 960 x 540)."""
@@ -62,8 +65,12 @@ def find_candidates(frame: Image, *, limit: int = 8) -> list[Candidate]:
     """Likely plates in `frame` (BGR), the most plate-like first."""
     height, width = frame.shape[:2]
     scale = min(1.0, WORK_SIDE / max(height, width))
-    small = frame if scale == 1.0 else cv2.resize(
-        frame, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA
+    small = (
+        frame
+        if scale == 1.0
+        else cv2.resize(
+            frame, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA
+        )
     )
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
@@ -81,7 +88,7 @@ def find_candidates(frame: Image, *, limit: int = 8) -> list[Candidate]:
     ]
 
 
-def _kernel(width: int, height: int) -> npt.NDArray[np.uint8]:
+def _kernel(width: int, height: int) -> Image:
     return cv2.getStructuringElement(cv2.MORPH_RECT, (width, height))
 
 
@@ -121,7 +128,7 @@ def _signed(angle: float) -> float:
     return (angle + 90) % 180 - 90
 
 
-def _ordered(points: npt.NDArray[np.float32]) -> Quad:
+def _ordered(points: npt.NDArray[Any]) -> Quad:
     """Corners as top-left, top-right, bottom-right, bottom-left."""
     points = np.asarray(points, dtype=np.float32)
     by_sum = points.sum(axis=1)
@@ -137,7 +144,7 @@ def _ordered(points: npt.NDArray[np.float32]) -> Quad:
     )
 
 
-def _corners(contour: npt.NDArray[np.int32], box: Quad) -> Quad:
+def _corners(contour: npt.NDArray[Any], box: Quad) -> Quad:
     """The four corners of a coloured region seen at an angle (a plate is a rectangle in
     perspective), or its bounding rotated rectangle if it has no clear four corners."""
     hull = cv2.convexHull(contour)
@@ -153,21 +160,20 @@ def _corners(contour: npt.NDArray[np.int32], box: Quad) -> Quad:
     return box
 
 
-def _plate_likeness(
-    quad: Quad, small: Image, colour: PlateColour | None, aspect: float
-) -> float:
+def _plate_likeness(quad: Quad, small: Image, colour: PlateColour | None, aspect: float) -> float:
     """0 for not a plate, more for more plate-like: a row of character-sized marks on the
     region straightened, at a plate's proportions. Light marks on blue (and on anything
     without a colour), dark marks on yellow and green."""
-    patch = cv2.cvtColor(cut_out(small, quad, height=LIKENESS_HEIGHT, margin=0.0), cv2.COLOR_BGR2GRAY)
+    straight = cut_out(small, quad, height=LIKENESS_HEIGHT, margin=0.0)
+    patch = cv2.cvtColor(straight, cv2.COLOR_BGR2GRAY)
     marks = 0
     for light in (False, True) if colour is None else (colour == "blue",):
         flag = cv2.THRESH_BINARY if light else cv2.THRESH_BINARY_INV
         _, binary = cv2.threshold(patch, 0, 255, flag | cv2.THRESH_OTSU)
         marks = max(marks, _character_marks(binary))
     shape = max(
-        1.0 - abs(np.log(aspect / SINGLE_ASPECT)) / 0.8,
-        1.0 - abs(np.log(aspect / DOUBLE_ASPECT)) / 0.5,
+        1.0 - abs(math.log(aspect / SINGLE_ASPECT)) / 0.8,
+        1.0 - abs(math.log(aspect / DOUBLE_ASPECT)) / 0.5,
         0.0,
     )
     ground = 1.0 if colour is not None else 0.6
@@ -214,8 +220,8 @@ def cut_out(frame: Image, quad: Quad, *, height: int = 96, margin: float = 0.08)
     """The region `quad` of `frame`, upright, `height` pixels high, with a small margin so no
     character at the edge is clipped."""
     top_left, top_right, bottom_right, bottom_left = quad.astype(np.float32)
-    width_px = float(max(np.linalg.norm(top_right - top_left), np.linalg.norm(bottom_right - bottom_left)))
-    height_px = float(max(np.linalg.norm(bottom_left - top_left), np.linalg.norm(bottom_right - top_right)))
+    width_px = max(_length(top_right - top_left), _length(bottom_right - bottom_left))
+    height_px = max(_length(bottom_left - top_left), _length(bottom_right - top_right))
     aspect = width_px / max(height_px, 1.0)
     width = max(height, round(height * aspect))
     mx, my = margin * width, margin * height
@@ -227,3 +233,7 @@ def cut_out(frame: Image, quad: Quad, *, height: int = 96, margin: float = 0.08)
     return cv2.warpPerspective(
         frame, transform, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
+
+
+def _length(vector: npt.NDArray[Any]) -> float:
+    return float(np.linalg.norm(vector))

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 
+from edge.drivers.plate_finder import Image
 from protocols.plates import ALPHABET, normalise
 
 MODEL_PACKAGE = "rapidocr_onnxruntime"
@@ -23,10 +24,10 @@ MODEL_FILE = "models/ch_PP-OCRv4_rec_infer.onnx"
 LINE_HEIGHT = 48
 """The model's input height."""
 MAX_LINE_WIDTH = 8 * LINE_HEIGHT
+Rect = tuple[tuple[float, float], tuple[float, float], float]
+"""An OpenCV rotated rectangle: centre, size (width, height), angle in degrees."""
 ALTERNATIVES = 5
 """Plate characters kept per position besides the model's own choice."""
-
-Image = npt.NDArray[np.uint8]
 
 
 class PlateOcrError(RuntimeError):
@@ -144,7 +145,7 @@ class LineFinder:
     def __repr__(self) -> str:
         return "LineFinder()"
 
-    def find(self, image: Image, *, height: int = 96) -> list[tuple[tuple[float, float], tuple[float, float], float]]:
+    def find(self, image: Image, *, height: int = 96) -> list[Rect]:
         """Text lines of `image` (scaled to `height`, a multiple of 32) as OpenCV rotated
         rectangles in `image` pixels, long side first."""
         h, w = image.shape[:2]

@@ -9,6 +9,7 @@ plate-like candidates go first and the search stops at the first confident read,
 with a clear plate costs one detection and one recognition.
 """
 
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,13 +18,17 @@ import cv2
 import numpy as np
 
 from edge.drivers.plate_finder import Candidate, Image, Quad, cut_out, find_candidates
-from edge.drivers.plate_ocr import LineFinder, LineReader
+from edge.drivers.plate_ocr import LineFinder, LineReader, Rect
 from protocols.plates import PLATE_COLOURS, Correction, PlateColour, Vote, correct, vote
 
 CONFIDENT = 0.85
 """A read at least this sure ends the search of a frame."""
+MIN_CONFIDENCE = 0.6
+"""A read less sure than this is not reported at all."""
 MAX_CANDIDATES = 4
 """Candidate regions tried per frame at most (each costs a detection and a recognition)."""
+MAX_LINE_READS = 6
+"""Recognitions per frame at most, so a frame full of text-like things costs bounded time."""
 WINDOW_GROW = (1.5, 2.4)
 """A candidate's window for the text detector: this many times its width and height."""
 WINDOW_MIN_ASPECT = 4.5
@@ -57,6 +62,7 @@ class PlateReader:
         self._lines = LineReader(threads=threads)
         self._finder = LineFinder(threads=threads)
         self.max_candidates = max_candidates
+        self._reads_left = 0
 
     def __repr__(self) -> str:
         return f"PlateReader(max_candidates={self.max_candidates})"
@@ -64,25 +70,42 @@ class PlateReader:
     def read(self, frame: Image) -> PlateRead | None:
         """The most certain valid plate in `frame`, or None."""
         best: PlateRead | None = None
+        self._reads_left = MAX_LINE_READS
         for candidate in [*find_candidates(frame)[: self.max_candidates], _whole(frame)]:
+            if self._reads_left <= 0:
+                break
             found = self._read_candidate(frame, candidate)
             if found is not None and (best is None or found.confidence > best.confidence):
                 best = found
             if best is not None and best.confidence >= CONFIDENT:
                 break
-        return best
+        return best if best is not None and best.confidence >= MIN_CONFIDENCE else None
 
     def _read_candidate(self, frame: Image, candidate: Candidate) -> PlateRead | None:
         window_quad = _window(candidate) if candidate.score > 0 else candidate.quad
         window = cut_out(frame, window_quad, height=WINDOW_HEIGHT, margin=0.0)
         lines = sorted(self._finder.find(window), key=lambda r: r[0][1])
-        attempts = [self._attempt(window, quads) for quads in _layouts(lines, window.shape[0])]
+        layouts = _layouts(lines, window.shape[0])
         if "double" in candidate.layouts and candidate.score > 0:
-            attempts.append(self._attempt(window, _double_rows(candidate, window_quad, window)))
-        found = [a for a in attempts if a is not None]
-        if not found:
+            at = 0 if candidate.layouts[0] == "double" else 1
+            layouts.insert(at, _double_rows(candidate, window_quad, window))
+        best: tuple[Correction, Quad, str] | None = None
+        # Lines as they are first, then once more with contrast evened out (glare, shade).
+        for enhance in (False, True):
+            for rows in layouts:
+                if self._reads_left < len(rows):
+                    break
+                found = self._attempt(window, rows, enhance=enhance)
+                if found is not None and (best is None or found[0].confidence > best[0].confidence):
+                    best = found
+                if best is not None and best[0].confidence >= CONFIDENT:
+                    break
+            else:
+                continue
+            break
+        if best is None:
             return None
-        fitted, quad, raw = max(found, key=lambda a: a[0].confidence)
+        fitted, quad, raw = best
         plate = cut_out(window, quad, height=SNAPSHOT_HEIGHT, margin=0.06)
         return PlateRead(
             plate=fitted.text,
@@ -94,27 +117,20 @@ class PlateReader:
             raw=raw,
         )
 
-    def _attempt(self, window: Image, rows: list[Quad]) -> tuple[Correction, Quad, str] | None:
-        """Read `rows` (one line, or the two of a double-row plate) of `window` as one plate;
-        a line that does not make a confident plate is read once more with its contrast
-        evened out (glare, shade)."""
-        if not rows:
-            return None
-        best: tuple[Correction, Quad, str] | None = None
-        for enhance in (False, True):
-            chars: list[dict[str, float]] = []
-            raw = []
-            for quad in rows:
-                line = cut_out(window, quad, height=48, margin=0.04)
-                read = self._lines.read(_evened(line) if enhance else line)
-                chars += read.chars
-                raw.append(read.text)
-            fitted = correct(chars)
-            if fitted is not None and (best is None or fitted.confidence > best[0].confidence):
-                best = (fitted, _union(rows), "/".join(raw))
-            if best is not None and best[0].confidence >= CONFIDENT:
-                break
-        return best
+    def _attempt(
+        self, window: Image, rows: list[Quad], *, enhance: bool
+    ) -> tuple[Correction, Quad, str] | None:
+        """Read `rows` of `window` (one line, or the two of a double-row plate) as one plate."""
+        chars: list[dict[str, float]] = []
+        raw = []
+        for quad in rows:
+            line = cut_out(window, quad, height=48, margin=0.04)
+            read = self._lines.read(_evened(line) if enhance else line)
+            self._reads_left -= 1
+            chars += read.chars
+            raw.append(read.text)
+        fitted = correct(chars)
+        return None if fitted is None else (fitted, _union(rows), "/".join(raw))
 
 
 def _evened(line: Image) -> Image:
@@ -137,8 +153,7 @@ def _double_rows(candidate: Candidate, window_quad: Quad, window: Image) -> list
     middle of the top third, the serial across the bottom two thirds."""
     top = np.array([[0.15, -0.02], [0.85, -0.02], [0.85, 0.40], [0.15, 0.40]], np.float32)
     bottom = np.array([[-0.02, 0.33], [1.02, 0.33], [1.02, 1.02], [-0.02, 1.02]], np.float32)
-    h, w = window.shape[:2]
-    corners = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
+    corners = _rectangle(window.shape[1], window.shape[0])
     to_window = cv2.getPerspectiveTransform(window_quad.astype(np.float32), corners)
     rows = []
     for part in (top, bottom):
@@ -164,11 +179,7 @@ def _through(quad: Quad, unit: Quad) -> Quad:
 def _whole(frame: Image) -> Candidate:
     """The whole frame as a last candidate: a picture that is already a cropped plate."""
     h, w = frame.shape[:2]
-    quad = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float32)
-    return Candidate(quad=quad, colour=None, score=0.0, aspect=w / h)
-
-
-Rect = tuple[tuple[float, float], tuple[float, float], float]
+    return Candidate(quad=_rectangle(w, h), colour=None, score=0.0, aspect=w / h)
 
 
 def _quad(rect: Rect) -> Quad:
@@ -189,7 +200,7 @@ def _layouts(lines: list[Rect], height: int) -> list[list[Quad]]:
     if not tall_enough:
         return []
     out = [[_quad(max(tall_enough, key=lambda r: r[1][0] * r[1][1]))]]
-    for upper, lower in zip(tall_enough, tall_enough[1:]):
+    for upper, lower in itertools.pairwise(tall_enough):
         (ux, uy), (uw, uh), _ = upper
         (lx, ly), (lw, lh), _ = lower
         stacked = ly - uy > 0.5 * (uh + lh) / 2 and abs(ux - lx) < lw / 2
@@ -207,9 +218,16 @@ def _union(quads: list[Quad]) -> Quad:
 
 def _to_frame(quad: Quad, window_quad: Quad, width: int, height: int) -> Quad:
     """Corners of `quad` (window pixels) in the frame the window was cut from."""
-    corners = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
+    corners = _rectangle(width, height)
     back = cv2.getPerspectiveTransform(corners, window_quad.astype(np.float32))
     return cv2.perspectiveTransform(quad.reshape(-1, 1, 2), back).reshape(4, 2)
+
+
+def _rectangle(width: int, height: int) -> Quad:
+    """The corners of a whole image `width` x `height`."""
+    return np.array(
+        [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32
+    )
 
 
 def encode_jpeg(image: Image) -> bytes:
@@ -323,4 +341,4 @@ class PlateTracker:
 
 
 def _similar(a: str, b: str) -> bool:
-    return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) <= 1
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) <= 1

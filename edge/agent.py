@@ -64,6 +64,13 @@ class Agent:
                 asyncio.create_task(handle.worker.run(), name=f"bus {code}")
                 for code, handle in self.buses.items()
             ]
+            if self.config.cameras:
+                # Imported here: OpenCV and the OCR models load only for a site with cameras.
+                from edge.cameras import camera_tasks
+
+                state_dir = state_path(self.config).parent
+                for name, job in camera_tasks(self.config, sink=self.outbox, state_dir=state_dir):
+                    polling.append(asyncio.create_task(job, name=name))
             uplink = asyncio.create_task(self.uplink.run(stop=stop), name="uplink")
             try:
                 await _until_stop_or_failure(stop, [*polling, uplink])

@@ -10,9 +10,11 @@ with a clear plate costs one detection and one recognition.
 """
 
 import itertools
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import cv2
 import numpy as np
@@ -63,12 +65,17 @@ class PlateReader:
         self._finder = LineFinder(threads=threads)
         self.max_candidates = max_candidates
         self._reads_left = 0
+        self._lock = threading.Lock()  # one frame at a time: cameras may share a reader
 
     def __repr__(self) -> str:
         return f"PlateReader(max_candidates={self.max_candidates})"
 
     def read(self, frame: Image) -> PlateRead | None:
         """The most certain valid plate in `frame`, or None."""
+        with self._lock:
+            return self._read(frame)
+
+    def _read(self, frame: Image) -> PlateRead | None:
         best: PlateRead | None = None
         self._reads_left = MAX_LINE_READS
         for candidate in [*find_candidates(frame)[: self.max_candidates], _whole(frame)]:
@@ -277,6 +284,7 @@ class _Passage:
     reads: list[PlateRead] = field(default_factory=list)
     first_seen: float = 0.0
     last_seen: float = 0.0
+    seen_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -287,6 +295,9 @@ class VehicleRead:
     best: PlateRead
     first_seen: float
     last_seen: float
+    """Monotonic times of its first and last read."""
+    seen_at: datetime | None
+    """When its first frame was taken, if the reads said."""
 
 
 class PlateTracker:
@@ -309,12 +320,13 @@ class PlateTracker:
         self._clock = clock
         self._open: list[_Passage] = []
 
-    def add(self, read: PlateRead) -> list[VehicleRead]:
-        """Record a read; returns the passages this ends (full ones), usually none."""
+    def add(self, read: PlateRead, *, at: datetime | None = None) -> list[VehicleRead]:
+        """Record a read (of a frame taken `at`); returns the passages this ends (full ones),
+        usually none."""
         now = self._clock()
         passage = next((p for p in self._open if _similar(p.reads[-1].plate, read.plate)), None)
         if passage is None:
-            passage = _Passage(first_seen=now)
+            passage = _Passage(first_seen=now, seen_at=at)
             self._open.append(passage)
         passage.reads.append(read)
         passage.last_seen = now
@@ -336,7 +348,9 @@ class PlateTracker:
                 continue
             matching = [r for r in passage.reads if r.plate == result.text] or passage.reads
             best = max(matching, key=lambda r: r.confidence)
-            out.append(VehicleRead(result, best, passage.first_seen, passage.last_seen))
+            out.append(
+                VehicleRead(result, best, passage.first_seen, passage.last_seen, passage.seen_at)
+            )
         return out
 
 

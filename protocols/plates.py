@@ -115,7 +115,9 @@ class Correction:
 
 def correct(read: Sequence[Mapping[str, float]]) -> Correction | None:
     """The most probable valid plate from an OCR read: one mapping per character read, of
-    candidate characters to probabilities (the best one first is not required).
+    candidate characters to probabilities (the best one first is not required). Its
+    confidence is that of its least sure character (a plate is only as right as that), less
+    the chance that a dropped character was real.
 
     Each position takes the likeliest character its format allows there, or one the read is
     often confused with (0 in a letter's place becomes D). Characters at either end that no
@@ -130,10 +132,10 @@ def correct(read: Sequence[Mapping[str, float]]) -> Correction | None:
             found = _fit(fmt, window)
             if found is None:
                 continue
-            text, log_fit, changed = found
+            text, log_fit, weakest, changed = found
             log_drop = sum(math.log(max(1e-6, 1.0 - _top(d))) for d in dropped)
             if best is None or log_fit + log_drop > best[0]:
-                confidence = math.exp(log_fit / len(fmt) + log_drop)
+                confidence = weakest * math.exp(log_drop)
                 correction = Correction(text, round(confidence, 4), fmt.name, changed)
                 best = (log_fit + log_drop, correction)
     return best[1] if best else None
@@ -145,9 +147,14 @@ def correct_text(text: str) -> Correction | None:
     return correct([{char: 1.0} for char in normalise(text)])
 
 
-def _fit(fmt: PlateFormat, window: Sequence[Mapping[str, float]]) -> tuple[str, float, int] | None:
+def _fit(
+    fmt: PlateFormat, window: Sequence[Mapping[str, float]]
+) -> tuple[str, float, float, int] | None:
+    """The format's best text for `window`: text, log probability, its least sure character's
+    probability, characters changed."""
     chars = []
     log_p = 0.0
+    weakest = 1.0
     changed = 0
     for slot, read in zip(fmt.slots, window, strict=True):
         choice = _best_in(slot, read)
@@ -156,8 +163,9 @@ def _fit(fmt: PlateFormat, window: Sequence[Mapping[str, float]]) -> tuple[str, 
         char, p = choice
         chars.append(char)
         log_p += math.log(max(p, 1e-6))
+        weakest = min(weakest, p)
         changed += char != max(read, key=read.__getitem__)
-    return "".join(chars), log_p, changed
+    return "".join(chars), log_p, weakest, changed
 
 
 def _best_in(slot: str, read: Mapping[str, float]) -> tuple[str, float] | None:

@@ -9,6 +9,7 @@ letters may stand, although the model slightly preferred 0).
 
 import importlib.util
 from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 import cv2
@@ -24,8 +25,22 @@ MODEL_FILE = "models/ch_PP-OCRv4_rec_infer.onnx"
 LINE_HEIGHT = 48
 """The model's input height."""
 MAX_LINE_WIDTH = 8 * LINE_HEIGHT
-Rect = tuple[tuple[float, float], tuple[float, float], float]
-"""An OpenCV rotated rectangle: centre, size (width, height), angle in degrees."""
+
+
+class TextLine(NamedTuple):
+    """A detected line as an OpenCV rotated rectangle (centre, size, angle in degrees), long
+    side first, grown around the detector's core; and how elongated that core was."""
+
+    centre: tuple[float, float]
+    size: tuple[float, float]
+    angle: float
+    core_aspect: float
+
+    @property
+    def rect(self) -> tuple[tuple[float, float], tuple[float, float], float]:
+        return self.centre, self.size, self.angle
+
+
 ALTERNATIVES = 5
 """Plate characters kept per position besides the model's own choice."""
 
@@ -145,7 +160,7 @@ class LineFinder:
     def __repr__(self) -> str:
         return "LineFinder()"
 
-    def find(self, image: Image, *, height: int = 96) -> list[Rect]:
+    def find(self, image: Image, *, height: int = 96) -> list[TextLine]:
         """Text lines of `image` (scaled to `height`, a multiple of 32) as OpenCV rotated
         rectangles in `image` pixels, long side first."""
         h, w = image.shape[:2]
@@ -166,9 +181,10 @@ class LineFinder:
             cv2.drawContours(inside, [contour - [x, y]], -1, 1, thickness=-1)
             if float(prob[y : y + bh, x : x + bw][inside > 0].mean()) < DET_BOX_THRESHOLD:
                 continue
+            core_aspect = max(rw, rh) / min(rw, rh)
             grow = rw * rh * DET_UNCLIP / (2 * (rw + rh))
             rw, rh = rw + 2 * grow, rh + 2 * grow
             if rw < rh:
                 rw, rh, angle = rh, rw, angle + 90
-            lines.append(((cx * sx, cy * sy), (rw * sx, rh * sy), angle))
+            lines.append(TextLine((cx * sx, cy * sy), (rw * sx, rh * sy), angle, core_aspect))
         return lines

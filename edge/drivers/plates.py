@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from edge.drivers.plate_finder import Candidate, Image, Quad, cut_out, find_candidates
-from edge.drivers.plate_ocr import LineFinder, LineReader, Rect
+from edge.drivers.plate_ocr import LineFinder, LineReader, TextLine
 from protocols.plates import PLATE_COLOURS, Correction, PlateColour, Vote, correct, vote
 
 CONFIDENT = 0.85
@@ -29,13 +29,17 @@ MIN_CONFIDENCE = 0.6
 """A read less sure than this is not reported at all."""
 MAX_CANDIDATES = 4
 """Candidate regions tried per frame at most (each costs a detection and a recognition)."""
-MAX_LINE_READS = 6
+MAX_LINE_READS = 4
 """Recognitions per frame at most, so a frame full of text-like things costs bounded time."""
 WINDOW_GROW = (1.5, 2.4)
 """A candidate's window for the text detector: this many times its width and height."""
 WINDOW_MIN_ASPECT = 4.5
 """... and at least this many times its height wide."""
 WINDOW_HEIGHT = 192
+ONE_ROW_ASPECT = 3.3
+"""A text line this many times wider than high holds a whole single-row plate."""
+CROP_MAX_HEIGHT = 400
+"""A picture at most this high may itself be a cropped plate, and is read whole as well."""
 SNAPSHOT_HEIGHT = 64
 JPEG_QUALITY = 85
 
@@ -61,11 +65,12 @@ class PlateReader:
 
     def __init__(self, *, threads: int = 1, max_candidates: int = MAX_CANDIDATES) -> None:
         cv2.setNumThreads(threads)
-        self._lines = LineReader(threads=threads)
-        self._finder = LineFinder(threads=threads)
+        self.line_reader = LineReader(threads=threads)
+        self.line_finder = LineFinder(threads=threads)
         self.max_candidates = max_candidates
         self._reads_left = 0
         self._lock = threading.Lock()  # one frame at a time: cameras may share a reader
+        _evened(np.zeros((48, 96, 3), np.uint8))  # OpenCV builds its colour tables on first use
 
     def __repr__(self) -> str:
         return f"PlateReader(max_candidates={self.max_candidates})"
@@ -78,7 +83,10 @@ class PlateReader:
     def _read(self, frame: Image) -> PlateRead | None:
         best: PlateRead | None = None
         self._reads_left = MAX_LINE_READS
-        for candidate in [*find_candidates(frame)[: self.max_candidates], _whole(frame)]:
+        candidates = find_candidates(frame)[: self.max_candidates]
+        if min(frame.shape[:2]) <= CROP_MAX_HEIGHT:
+            candidates.append(_whole(frame))
+        for candidate in candidates:
             if self._reads_left <= 0:
                 break
             found = self._read_candidate(frame, candidate)
@@ -91,10 +99,14 @@ class PlateReader:
     def _read_candidate(self, frame: Image, candidate: Candidate) -> PlateRead | None:
         window_quad = _window(candidate) if candidate.score > 0 else candidate.quad
         window = cut_out(frame, window_quad, height=WINDOW_HEIGHT, margin=0.0)
-        lines = sorted(self._finder.find(window), key=lambda r: r[0][1])
+        lines = sorted(self.line_finder.find(window), key=lambda line: line.centre[1])
         layouts = _layouts(lines, window.shape[0])
         if "double" in candidate.layouts and candidate.score > 0:
-            at = 0 if candidate.layouts[0] == "double" else 1
+            # A plate-coloured region of a double-row plate's shape makes two rows likelier; a
+            # line long enough for a whole plate's characters, one.
+            two_rows = candidate.colour is not None and candidate.layouts[0] == "double"
+            one_row = any(line.core_aspect >= ONE_ROW_ASPECT for line in lines)
+            at = 1 if one_row and not two_rows else 0
             layouts.insert(at, _double_rows(candidate, window_quad, window))
         best: tuple[Correction, Quad, str] | None = None
         # Lines as they are first, then once more with contrast evened out (glare, shade).
@@ -132,7 +144,7 @@ class PlateReader:
         raw = []
         for quad in rows:
             line = cut_out(window, quad, height=48, margin=0.04)
-            read = self._lines.read(_evened(line) if enhance else line)
+            read = self.line_reader.read(_evened(line) if enhance else line)
             self._reads_left -= 1
             chars += read.chars
             raw.append(read.text)
@@ -189,8 +201,8 @@ def _whole(frame: Image) -> Candidate:
     return Candidate(quad=_rectangle(w, h), colour=None, score=0.0, aspect=w / h)
 
 
-def _quad(rect: Rect) -> Quad:
-    points = cv2.boxPoints(rect)
+def _quad(line: TextLine) -> Quad:
+    points = cv2.boxPoints(line.rect)
     by_sum = points.sum(axis=1)
     by_diff = np.diff(points, axis=1).ravel()
     return np.array(
@@ -200,16 +212,16 @@ def _quad(rect: Rect) -> Quad:
     )  # fmt: skip
 
 
-def _layouts(lines: list[Rect], height: int) -> list[list[Quad]]:
+def _layouts(lines: list[TextLine], height: int) -> list[list[Quad]]:
     """Ways the detected lines may make a plate: the longest line alone, and a short line above
     a longer one (a double-row plate: province and letter over the serial)."""
-    tall_enough = [r for r in lines if r[1][1] >= height * 0.12]
+    tall_enough = [line for line in lines if line.size[1] >= height * 0.12]
     if not tall_enough:
         return []
-    out = [[_quad(max(tall_enough, key=lambda r: r[1][0] * r[1][1]))]]
+    out = [[_quad(max(tall_enough, key=lambda line: line.size[0] * line.size[1]))]]
     for upper, lower in itertools.pairwise(tall_enough):
-        (ux, uy), (uw, uh), _ = upper
-        (lx, ly), (lw, lh), _ = lower
+        (ux, uy), (uw, uh) = upper.centre, upper.size
+        (lx, ly), (lw, lh) = lower.centre, lower.size
         stacked = ly - uy > 0.5 * (uh + lh) / 2 and abs(ux - lx) < lw / 2
         if stacked and uw < lw * 1.1 and lh >= uh * 0.9:
             out.append([_quad(upper), _quad(lower)])
@@ -248,25 +260,32 @@ def encode_jpeg(image: Image) -> bytes:
 
 
 def plate_colour(plate: Image) -> PlateColour:
-    """The plate's ground colour from a straightened crop (BGR): the hue most of its pixels
-    share if they are saturated (blue, yellow, green), else black or white by brightness."""
-    hsv = cv2.cvtColor(plate, cv2.COLOR_BGR2HSV).reshape(-1, 3).astype(np.int32)
+    """The plate's ground colour from a straightened crop (BGR).
+
+    Which way the characters contrast decides first — light characters on blue and black
+    plates, dark ones on yellow, green and white plates — so a blue plate that a camera's
+    white balance turned greenish stays blue. Then the hue most saturated pixels share, or,
+    with too few of those, black or white."""
+    h, w = plate.shape[:2]
+    middle = plate[h // 6 : h - h // 6, w // 10 : w - w // 10]
+    luma = cv2.cvtColor(middle, cv2.COLOR_BGR2GRAY)
+    threshold, _ = cv2.threshold(luma, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    light_characters = np.count_nonzero(luma > threshold) < 0.5 * luma.size
+    hsv = cv2.cvtColor(middle, cv2.COLOR_BGR2HSV).reshape(-1, 3).astype(np.int32)
     hue, sat, val = hsv[:, 0], hsv[:, 1], hsv[:, 2]
-    coloured = (sat >= 70) & (val >= 60)
-    counts = {
-        "blue": int(np.count_nonzero(coloured & (hue >= 95) & (hue <= 130))),
-        "yellow": int(np.count_nonzero(coloured & (hue >= 10) & (hue < 35))),
-        "green": int(np.count_nonzero(coloured & (hue >= 35) & (hue < 95))),
-    }
-    name = max(counts, key=counts.__getitem__)
+    coloured = (sat >= 70) & (val >= 35)
+    if light_characters:
+        counts = {"blue": np.count_nonzero(coloured & (hue >= 75) & (hue <= 135))}
+    else:
+        counts = {
+            "yellow": np.count_nonzero(coloured & (hue >= 8) & (hue < 35)),
+            # A new-energy plate fades from green to white at the top: less green suffices.
+            "green": np.count_nonzero(coloured & (hue >= 35) & (hue < 95)) * 2,
+        }
+    name = max(counts, key=lambda c: int(counts[c]))
     if counts[name] >= 0.25 * len(hsv):
         return _colour(name)
-    dark = int(np.count_nonzero(val < 90))
-    bright = int(np.count_nonzero((val >= 150) & (sat < 60)))
-    # A green new-energy plate fades to white at the top; a little green on white is green.
-    if counts["green"] >= 0.12 * len(hsv) and counts["green"] >= counts["blue"]:
-        return "green"
-    return "black" if dark >= bright else "white"
+    return "black" if light_characters else "white"
 
 
 def _colour(name: str) -> PlateColour:

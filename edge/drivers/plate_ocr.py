@@ -9,8 +9,8 @@ letters may stand, although the model slightly preferred 0).
 
 import importlib.util
 from dataclasses import dataclass
-from typing import NamedTuple
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np

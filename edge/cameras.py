@@ -17,7 +17,7 @@ from edge.drivers.plates import PlateReader, PlateTracker, VehicleRead
 from edge.errors import TransportError
 from edge.health import LinkHealth
 from edge.transports.camera import open_frames
-from protocols.site_config import Camera, SiteConfig
+from protocols.site_config import AnprPushSettings, Camera, SiteConfig
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +37,28 @@ def camera_tasks(
             tasks.append((f"camera {camera.code}", watch_camera(camera, reader=reader, sink=sink)))
     pushing = {camera.code for camera in site.cameras if camera.pushes}
     if pushing and site.anpr_push is not None:
-        endpoint = AnprPushEndpoint(
-            sink=sink,
-            seen=SeenEvents(state_dir / "anpr-events.sqlite3"),
-            cameras=pushing,
-            snapshots=state_dir / "snapshots",
-            host=site.anpr_push.host,
-            port=site.anpr_push.port,
-        )
-        tasks.append(("anpr push", _serve(endpoint)))
+        serving = serve_anpr_push(site.anpr_push, cameras=pushing, sink=sink, state_dir=state_dir)
+        tasks.append(("anpr push", serving))
     return tasks
 
 
-async def _serve(endpoint: AnprPushEndpoint) -> None:
+async def serve_anpr_push(
+    settings: AnprPushSettings, *, cameras: set[str], sink: EventSink, state_dir: Path
+) -> None:
+    """The ANPR push endpoint until cancelled; event ids and pictures live in `state_dir`."""
+    seen = SeenEvents(state_dir / "anpr-events.sqlite3")
+    endpoint = AnprPushEndpoint(
+        sink=sink,
+        seen=seen,
+        cameras=cameras,
+        snapshots=state_dir / "snapshots",
+        host=settings.host,
+        port=settings.port,
+    )
     try:
         await endpoint.serve()
     finally:
-        endpoint.seen.close()
+        seen.close()
 
 
 async def watch_camera(camera: Camera, *, reader: PlateReader, sink: EventSink) -> None:

@@ -17,7 +17,10 @@ from cloud.identity.models import Org, Role, User
 from cloud.ingest.models import EdgeAgent
 from cloud.leasing.models import Lease, Tenant
 from cloud.properties.models import Building, Site, Unit
-from protocols.site_config import SiteConfig
+from protocols.site_config import Dlt645Device, SiteConfig
+
+DLT645_PROFILE = "dlt645-2007"
+"""The profile recorded for a DL/T 645-2007 meter."""
 
 ORG_CODE, ORG_NAME = "demo", "演示物业 Demo Property"
 TARIFF = Decimal("1.2000")
@@ -90,17 +93,19 @@ def seed_demo(
         )
         unit_of_meter[meter_code] = unit.id
     for _bus, device in site.meters():
+        # A DL/T 645 meter has no register map: its protocol is its profile.
+        profile = DLT645_PROFILE if isinstance(device, Dlt645Device) else device.profile
         meter = _ensure(
             session,
             Meter,
             {"org_id": org.id, "code": device.code},
             site_id=site_row.id,
             agent_id=agent.id,
-            profile=device.profile,
+            profile=profile,
             unit_id=unit_of_meter.get(device.code),
         )
         # The site config is the source of truth for what a meter is; follow its edits.
-        meter.profile, meter.billing = device.profile, device.billing
+        meter.profile, meter.billing = profile, device.billing
         meter.ct_ratio = Decimal(repr(device.ct_ratio))
     for login in LOGINS:
         if session.scalar(select(User.id).where(User.username == login.username)) is None:

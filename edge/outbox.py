@@ -113,8 +113,11 @@ class Outbox:
         ts: datetime,
         values: dict[str, float],
         flags: Sequence[str] = (),
+        billing: bool = False,
     ) -> int:
-        """Store one poll of one device; returns its seq once it is on disk."""
+        """Store one poll of one device; returns its seq once it is on disk. `billing` marks a
+        billing meter's snapshot (the bus scheduler says so); every record is kept until the
+        cloud acks it either way."""
         return self._append(
             ReadingRecord(
                 agent=self.agent,

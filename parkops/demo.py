@@ -36,7 +36,7 @@ from edge.agent import run_agent
 from parkops.broker import embedded_broker
 from protocols.mqtt_url import parse_broker_url
 from protocols.profiles import ENERGY_IMPORT
-from protocols.site_config import SiteConfig
+from protocols.site_config import Dlt645Bus, SiteConfig
 from simulators.history import register_history
 from simulators.site import meters_of, serve_site
 
@@ -192,6 +192,8 @@ def _fill_in_this_month(
     )
     since = month_start - timedelta(days=1)
     for bus in site.buses:
+        if isinstance(bus, Dlt645Bus):
+            continue  # the history is drawn for Modbus meters' simulations only
         for device, meter in zip(bus.devices, meters_of(bus), strict=True):
             history = register_history(meter, since=since, until=until, every=HISTORY_STEP)
             energy_service.record_readings(

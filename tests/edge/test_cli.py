@@ -18,8 +18,10 @@ def test_check_summarises_a_good_config():
     assert result.exit_code == 0, result.output
     assert "site demo-park, agent bldg-a" in result.output
     assert "bus gw-a-rs485-1: modbus_tcp 127.0.0.1:15020" in result.output
-    assert "EM-A-1201: chint-ddsu666 unit 1, every 2 s, billing" in result.output
-    assert "EM-A-PUB: chint-ddsu666 unit 3, every 5 s\n" in result.output
+    assert (
+        "EM-A-1201: chint-ddsu666 unit 1, 2 requests per poll, every 2 s, billing" in result.output
+    )
+    assert "EM-A-PUB: chint-ddsu666 unit 3, 2 requests per poll, every 5 s\n" in result.output
 
 
 def test_check_lists_every_error_and_fails(tmp_path):
@@ -55,3 +57,24 @@ async def test_run_stops_cleanly_on_ctrl_c_even_without_a_broker(tmp_path):
     assert process.returncode == 0, output.decode()
     assert b"Traceback" not in output
     assert b"stopped" in output
+
+
+def test_check_describes_cameras(tmp_path):
+    config = tmp_path / "site.yaml"
+    config.write_text(
+        "site: park1\nagent: bldg-a\n"
+        "cameras:\n"
+        "  - {code: CAM-IN, source: /srv/frames, fps: 5}\n"
+        "  - {code: CAM-OUT, source: push}\n"
+        "anpr_push: {host: 0.0.0.0, port: 8089}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["check", str(config)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "camera CAM-IN: plates read here from /srv/frames, up to 5 frames a second" in result.output
+    )
+    assert (
+        "camera CAM-OUT: an ANPR camera pushing its reads to http://0.0.0.0:8089/anpr/CAM-OUT"
+        in (result.output)
+    )

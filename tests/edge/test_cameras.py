@@ -5,6 +5,7 @@ from datetime import datetime
 
 import cv2
 import numpy as np
+import pytest
 
 from edge.cameras import camera_tasks, watch_camera
 from edge.drivers.plates import PlateReader
@@ -67,3 +68,58 @@ async def test_pushing_cameras_share_one_endpoint_and_no_reader(tmp_path):
     assert [name for name, _ in tasks] == ["anpr push"]
     for _, job in tasks:
         job.close()
+
+
+async def test_the_agent_reads_a_camera_and_takes_pushed_reads_with_the_cloud_away(tmp_path):
+    """No broker at all: a plate read from frames and one pushed by an ANPR camera are both in
+    the outbox, waiting for the cloud."""
+    import httpx
+
+    from edge.agent import Agent
+    from tests.conftest import free_tcp_port
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    shutil.copy(photo("scene_040.jpg").path, frames / "frame.jpg")
+    push_port = free_tcp_port()
+    config = SiteConfig.model_validate(
+        {
+            "site": "park1",
+            "agent": "bldg-a",
+            "cameras": [
+                {"code": "CAM-IN", "source": str(frames), "passage_gap_s": 0.1},
+                {"code": "CAM-OUT", "source": "push"},
+            ],
+            "anpr_push": {"host": "127.0.0.1", "port": push_port},
+            "mqtt": {"url": f"mqtt://127.0.0.1:{free_tcp_port()}"},
+            "outbox": {"path": str(tmp_path / "outbox.sqlite3")},
+        }
+    )
+    agent = Agent(config)
+    stop = asyncio.Event()
+    task = asyncio.create_task(agent.run(stop=stop))
+    try:
+        async with httpx.AsyncClient() as client:
+
+            async def pushed() -> bool:
+                try:
+                    response = await client.post(
+                        f"http://127.0.0.1:{push_port}/anpr/CAM-OUT",
+                        json={"plate": "沪B55555", "event_id": "e-1"},
+                    )
+                except httpx.TransportError:
+                    return False
+                return response.status_code == 200
+
+            for _ in range(100):  # the endpoint starts with the agent
+                if await pushed():
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                pytest.fail("the ANPR push endpoint did not answer")
+        await eventually(lambda: agent.outbox.pending_count() >= 2, timeout_s=60, what="2 events")
+        events = {r.device: r.data["plate"] for r in agent.outbox.next_batch(10)}
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+    assert events == {"CAM-IN": "皖AMK620", "CAM-OUT": "沪B55555"}

@@ -23,7 +23,7 @@ from edge.drivers.plate_finder import Candidate, Image, Quad, cut_out, find_cand
 from edge.drivers.plate_ocr import LineFinder, LineReader, TextLine
 from protocols.plates import PLATE_COLOURS, Correction, PlateColour, Vote, correct, vote
 
-CONFIDENT = 0.85
+CONFIDENT = 0.7
 """A read at least this sure ends the search of a frame."""
 MIN_CONFIDENCE = 0.6
 """A read less sure than this is not reported at all."""
@@ -114,7 +114,10 @@ class PlateReader:
             for rows in layouts:
                 if self._reads_left < len(rows):
                     break
-                found = self._attempt(window, rows, enhance=enhance)
+                in_frame = [
+                    _to_frame(row, window_quad, window.shape[1], window.shape[0]) for row in rows
+                ]
+                found = self._attempt(frame, in_frame, enhance=enhance)
                 if found is not None and (best is None or found[0].confidence > best[0].confidence):
                     best = found
                 if best is not None and best[0].confidence >= CONFIDENT:
@@ -125,31 +128,32 @@ class PlateReader:
         if best is None:
             return None
         fitted, quad, raw = best
-        plate = cut_out(window, quad, height=SNAPSHOT_HEIGHT, margin=0.06)
+        plate = cut_out(frame, quad, height=SNAPSHOT_HEIGHT, margin=0.06)
         return PlateRead(
             plate=fitted.text,
             confidence=fitted.confidence,
             colour=plate_colour(plate),
             format=fitted.format,
-            quad=_to_frame(quad, window_quad, window.shape[1], window.shape[0]),
+            quad=quad,
             jpeg=encode_jpeg(plate),
             raw=raw,
         )
 
     def _attempt(
-        self, window: Image, rows: list[Quad], *, enhance: bool
+        self, frame: Image, rows: list[Quad], *, enhance: bool
     ) -> tuple[Correction, Quad, str] | None:
-        """Read `rows` of `window` (one line, or the two of a double-row plate) as one plate."""
+        """Read `rows` of `frame` (one line, or the two of a double-row plate) as one plate;
+        each line is cut from the frame itself, so a small plate is resampled only once."""
         chars: list[dict[str, float]] = []
         raw = []
         for quad in rows:
-            line = cut_out(window, quad, height=48, margin=0.04)
+            line = cut_out(frame, quad, height=48, margin=0.04)
             read = self.line_reader.read(_evened(line) if enhance else line)
             self._reads_left -= 1
             chars += read.chars
             raw.append(read.text)
         fitted = correct(chars)
-        return None if fitted is None else (fitted, _union(rows), "/".join(raw))
+        return None if fitted is None else (fitted, _plate_quad(rows), "/".join(raw))
 
 
 def _evened(line: Image) -> Image:
@@ -228,11 +232,23 @@ def _layouts(lines: list[TextLine], height: int) -> list[list[Quad]]:
     return out
 
 
-def _union(quads: list[Quad]) -> Quad:
-    points = np.concatenate(quads)
-    x0, y0 = points.min(axis=0)
-    x1, y1 = points.max(axis=0)
-    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+def _plate_quad(rows: list[Quad]) -> Quad:
+    """The plate the rows make: the one row, or the lower row stretched up over the upper one
+    (a double-row plate's upper row is the narrower)."""
+    lower = rows[-1]
+    if len(rows) == 1:
+        return lower
+    top_left, top_right, bottom_right, bottom_left = lower
+    rise = float(lower[0][1] - rows[0][0][1]) / max(float(bottom_left[1] - top_left[1]), 1.0)
+    return np.array(
+        [
+            top_left + (top_left - bottom_left) * rise,
+            top_right + (top_right - bottom_right) * rise,
+            bottom_right,
+            bottom_left,
+        ],
+        dtype=np.float32,
+    )
 
 
 def _to_frame(quad: Quad, window_quad: Quad, width: int, height: int) -> Quad:

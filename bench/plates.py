@@ -11,6 +11,7 @@ import csv
 import os
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,7 @@ def main() -> None:
         else:
             misses.append({"file": photo.file, "expected": photo.plate, "got": got})
     floor_ms = _floor_ms(reader, np)
+    perturbed = _perturbed(reader, photos)
 
     crops = hits["crop"] / max(counts["crop"], 1)
     scenes = hits["scene"] / max(counts["scene"], 1)
@@ -119,6 +121,10 @@ def main() -> None:
             ("1080p frame, p95 (CPU of the thread)", cpu95, "ms"),
             ("floor: one detection + one recognition", floor_ms, "ms"),
             ("p50 / floor", p50 / floor_ms, "x"),
+            *[
+                (f"scenes read exactly, {name}", share * 100, "%")
+                for name, share in perturbed.items()
+            ],
         ],
         {
             "crops_accuracy": round(crops, 4),
@@ -138,8 +144,52 @@ def main() -> None:
                 "p95_ms": p95 <= TARGETS["p95_ms"],
             },
             "misses": misses,
+            "perturbed_scenes_accuracy": {k: round(v, 4) for k, v in perturbed.items()},
         },
     )
+
+
+def _perturbed(reader: Any, photos: list[DevPhoto]) -> dict[str, float]:
+    """Scene accuracy when the photos are made worse the ways cameras make them worse: a
+    check that the reading is not fitted to these very pictures."""
+    import cv2
+    import numpy as np
+
+    def rotated(image: Any, degrees: float) -> Any:
+        h, w = image.shape[:2]
+        turn = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+        return cv2.warpAffine(image, turn, (w, h), borderMode=cv2.BORDER_REPLICATE)
+
+    def jpeg(image: Any, quality: int) -> Any:
+        _, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        return cv2.imdecode(data, cv2.IMREAD_COLOR)
+
+    def smaller(image: Any, share: float) -> Any:
+        """The frame a lower-resolution camera gives, scaled up to 1080p again."""
+        frame = to_1080p(image)
+        size = (round(1920 * share), round(1080 * share))
+        return to_1080p(cv2.resize(frame, size, interpolation=cv2.INTER_AREA))
+
+    changes: dict[str, Callable[[Any], Any]] = {
+        "720p camera": lambda image: smaller(image, 720 / 1080),
+        "turned 6 degrees": lambda image: to_1080p(rotated(image, 6)),
+        "turned -6 degrees": lambda image: to_1080p(rotated(image, -6)),
+        "half as bright": lambda image: cv2.convertScaleAbs(to_1080p(image), alpha=0.5),
+        "JPEG quality 30": lambda image: jpeg(to_1080p(image), 30),
+        "out of focus": lambda image: cv2.GaussianBlur(to_1080p(image), (5, 5), 0),
+    }
+    scenes = [p for p in photos if p.kind == "scene"]
+    originals = {
+        p.file: cv2.imdecode(np.fromfile(p.path, dtype=np.uint8), cv2.IMREAD_COLOR) for p in scenes
+    }
+    shares = {}
+    for name, change in changes.items():
+        right = 0
+        for photo in scenes:
+            found = reader.read(change(originals[photo.file]))
+            right += found is not None and found.plate == photo.plate
+        shares[name] = right / max(len(scenes), 1)
+    return shares
 
 
 def _load(photo: DevPhoto) -> Any:

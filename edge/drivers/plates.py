@@ -109,7 +109,8 @@ class PlateReader:
             at = 1 if one_row and not two_rows else 0
             layouts.insert(at, _double_rows(candidate, window_quad, window))
         best: tuple[Correction, Quad, str] | None = None
-        # Lines as they are first, then once more with contrast evened out (glare, shade).
+        # Lines as they are first, then once more with contrast evened out (glare, shade) and
+        # strokes made bolder.
         for enhance in (False, True):
             for rows in layouts:
                 if self._reads_left < len(rows):
@@ -148,7 +149,7 @@ class PlateReader:
         raw = []
         for quad in rows:
             line = cut_out(frame, quad, height=48, margin=0.04)
-            read = self.line_reader.read(_evened(line) if enhance else line)
+            read = self.line_reader.read(_bolder(_evened(line)) if enhance else line)
             self._reads_left -= 1
             chars += read.chars
             raw.append(read.text)
@@ -162,6 +163,17 @@ def _evened(line: Image) -> Image:
     clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(2, 8))
     lab[:, :, 0] = clahe.apply(lab[:, :, 0])
     return cv2.cvtColor(lab, cv2.COLOR_LAB2BGR)
+
+
+def _bolder(line: Image) -> Image:
+    """`line` with its characters' strokes a pixel thicker (thin 1s otherwise vanish): the
+    minority of a line's pixels are its characters, light or dark."""
+    luma = cv2.cvtColor(line, cv2.COLOR_BGR2GRAY)
+    threshold, _ = cv2.threshold(luma, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    kernel = np.ones((2, 2), np.uint8)
+    if np.count_nonzero(luma > threshold) < 0.5 * luma.size:
+        return cv2.dilate(line, kernel)
+    return cv2.erode(line, kernel)
 
 
 def _window(candidate: Candidate) -> Quad:

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from edge.anpr_push import AnprPushEndpoint, EventSink, SeenEvents
-from edge.drivers.plates import PlateReader, PlateTracker, VehicleRead
+from edge.drivers.plate_passages import PlateTracker, VehicleRead
+from edge.drivers.plates import PlateReader
 from edge.errors import TransportError
 from edge.health import LinkHealth
 from edge.transports.camera import open_frames

@@ -1,7 +1,7 @@
 """Finding licence plates in a camera frame without a detection network: regions of plate
 colour (blue, yellow, new-energy green) and regions dense in vertical strokes (any colour,
 black and white plates too), each scored for how much it looks like a plate, then cut out
-upright and straightened for the recogniser.
+upright and straightened for the recogniser; and telling a plate's colour from its crop.
 
 Everything works on a copy of the frame scaled to WORK_SIDE on its longer side, so the cost per
 frame is fixed whatever the camera sends; cut-outs come from the full-resolution frame.
@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from protocols.plates import PlateColour
+from protocols.plates import PLATE_COLOURS, PlateColour
 
 Image = npt.NDArray[Any]
 """An OpenCV image: height x width x 3 (BGR) or height x width, 8 bits."""
@@ -237,3 +237,39 @@ def cut_out(frame: Image, quad: Quad, *, height: int = 96, margin: float = 0.08)
 
 def _length(vector: npt.NDArray[Any]) -> float:
     return float(np.linalg.norm(vector))
+
+
+def plate_colour(plate: Image) -> PlateColour:
+    """The plate's ground colour from a straightened crop (BGR).
+
+    Which way the characters contrast decides first — light characters on blue and black
+    plates, dark ones on yellow, green and white plates — so a blue plate that a camera's
+    white balance turned greenish stays blue. Then the hue most saturated pixels share, or,
+    with too few of those, black or white."""
+    h, w = plate.shape[:2]
+    middle = plate[h // 6 : h - h // 6, w // 10 : w - w // 10]
+    luma = cv2.cvtColor(middle, cv2.COLOR_BGR2GRAY)
+    threshold, _ = cv2.threshold(luma, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    light_characters = np.count_nonzero(luma > threshold) < 0.5 * luma.size
+    hsv = cv2.cvtColor(middle, cv2.COLOR_BGR2HSV).reshape(-1, 3).astype(np.int32)
+    hue, sat, val = hsv[:, 0], hsv[:, 1], hsv[:, 2]
+    coloured = (sat >= 70) & (val >= 35)
+    if light_characters:
+        counts = {"blue": np.count_nonzero(coloured & (hue >= 75) & (hue <= 135))}
+    else:
+        counts = {
+            "yellow": np.count_nonzero(coloured & (hue >= 8) & (hue < 35)),
+            # A new-energy plate fades from green to white at the top: less green suffices.
+            "green": np.count_nonzero(coloured & (hue >= 35) & (hue < 95)) * 2,
+        }
+    name = max(counts, key=lambda c: int(counts[c]))
+    if counts[name] >= 0.25 * len(hsv):
+        return _colour(name)
+    return "black" if light_characters else "white"
+
+
+def _colour(name: str) -> PlateColour:
+    for colour in PLATE_COLOURS:
+        if colour == name:
+            return colour
+    raise ValueError(name)

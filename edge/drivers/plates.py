@@ -1,6 +1,6 @@
 """Plate reader: finds plates in a frame, reads them, fits the reads to the national formats,
-and keeps a JPEG of the plate with each read; `PlateTracker` votes over the frames of one
-vehicle and says once what it saw.
+and keeps a JPEG of the plate with each read (`plate_passages` votes over the frames of one
+vehicle).
 
 Per candidate region (`plate_finder`): a window around it goes through PP-OCR's text detector
 to find the exact text line(s) — one for a single-row plate, two for a double-row one — each
@@ -11,17 +11,21 @@ with a clear plate costs one detection and one recognition.
 
 import itertools
 import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from edge.drivers.plate_finder import Candidate, Image, Quad, cut_out, find_candidates
+from edge.drivers.plate_finder import (
+    Candidate,
+    Image,
+    Quad,
+    cut_out,
+    find_candidates,
+    plate_colour,
+)
 from edge.drivers.plate_ocr import LineFinder, LineReader, TextLine
-from protocols.plates import PLATE_COLOURS, Correction, PlateColour, Vote, correct, vote
+from protocols.plates import Correction, PlateColour, correct
 
 CONFIDENT = 0.7
 """A read at least this sure ends the search of a frame."""
@@ -282,124 +286,3 @@ def encode_jpeg(image: Image) -> bytes:
     if not ok:
         raise ValueError("could not encode the snapshot as JPEG")
     return bytes(data.tobytes())
-
-
-# --- colour -------------------------------------------------------------------------------------
-
-
-def plate_colour(plate: Image) -> PlateColour:
-    """The plate's ground colour from a straightened crop (BGR).
-
-    Which way the characters contrast decides first — light characters on blue and black
-    plates, dark ones on yellow, green and white plates — so a blue plate that a camera's
-    white balance turned greenish stays blue. Then the hue most saturated pixels share, or,
-    with too few of those, black or white."""
-    h, w = plate.shape[:2]
-    middle = plate[h // 6 : h - h // 6, w // 10 : w - w // 10]
-    luma = cv2.cvtColor(middle, cv2.COLOR_BGR2GRAY)
-    threshold, _ = cv2.threshold(luma, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    light_characters = np.count_nonzero(luma > threshold) < 0.5 * luma.size
-    hsv = cv2.cvtColor(middle, cv2.COLOR_BGR2HSV).reshape(-1, 3).astype(np.int32)
-    hue, sat, val = hsv[:, 0], hsv[:, 1], hsv[:, 2]
-    coloured = (sat >= 70) & (val >= 35)
-    if light_characters:
-        counts = {"blue": np.count_nonzero(coloured & (hue >= 75) & (hue <= 135))}
-    else:
-        counts = {
-            "yellow": np.count_nonzero(coloured & (hue >= 8) & (hue < 35)),
-            # A new-energy plate fades from green to white at the top: less green suffices.
-            "green": np.count_nonzero(coloured & (hue >= 35) & (hue < 95)) * 2,
-        }
-    name = max(counts, key=lambda c: int(counts[c]))
-    if counts[name] >= 0.25 * len(hsv):
-        return _colour(name)
-    return "black" if light_characters else "white"
-
-
-def _colour(name: str) -> PlateColour:
-    for colour in PLATE_COLOURS:
-        if colour == name:
-            return colour
-    raise ValueError(name)
-
-
-# --- voting over the frames of one vehicle ------------------------------------------------------
-
-
-@dataclass
-class _Passage:
-    reads: list[PlateRead] = field(default_factory=list)
-    first_seen: float = 0.0
-    last_seen: float = 0.0
-    seen_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class VehicleRead:
-    """What the frames of one vehicle's passage agree on, with its best snapshot."""
-
-    vote: Vote
-    best: PlateRead
-    first_seen: float
-    last_seen: float
-    """Monotonic times of its first and last read."""
-    seen_at: datetime | None
-    """When its first frame was taken, if the reads said."""
-
-
-class PlateTracker:
-    """Groups reads into passages and votes once per passage.
-
-    A passage is the reads of similar plates (one character apart at most) less than `gap_s`
-    apart; it ends `gap_s` after its last read, or once it holds `max_reads` reads, and then
-    `flush` returns its vote.
-    """
-
-    def __init__(
-        self,
-        *,
-        gap_s: float = 2.0,
-        max_reads: int = 8,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.gap_s = gap_s
-        self.max_reads = max_reads
-        self._clock = clock
-        self._open: list[_Passage] = []
-
-    def add(self, read: PlateRead, *, at: datetime | None = None) -> list[VehicleRead]:
-        """Record a read (of a frame taken `at`); returns the passages this ends (full ones),
-        usually none."""
-        now = self._clock()
-        passage = next((p for p in self._open if _similar(p.reads[-1].plate, read.plate)), None)
-        if passage is None:
-            passage = _Passage(first_seen=now, seen_at=at)
-            self._open.append(passage)
-        passage.reads.append(read)
-        passage.last_seen = now
-        done = [p for p in self._open if len(p.reads) >= self.max_reads]
-        return self._close(done)
-
-    def flush(self, *, everything: bool = False) -> list[VehicleRead]:
-        """Passages with no read for `gap_s` (all of them if `everything`), voted."""
-        now = self._clock()
-        done = [p for p in self._open if everything or now - p.last_seen >= self.gap_s]
-        return self._close(done)
-
-    def _close(self, done: list[_Passage]) -> list[VehicleRead]:
-        out = []
-        for passage in done:
-            self._open.remove(passage)
-            result = vote([(r.plate, r.confidence) for r in passage.reads])
-            if result is None:
-                continue
-            matching = [r for r in passage.reads if r.plate == result.text] or passage.reads
-            best = max(matching, key=lambda r: r.confidence)
-            out.append(
-                VehicleRead(result, best, passage.first_seen, passage.last_seen, passage.seen_at)
-            )
-        return out
-
-
-def _similar(a: str, b: str) -> bool:
-    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) <= 1

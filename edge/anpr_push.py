@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from protocols.messages import PLATE_READ, PlateReadData
 from protocols.plates import PlateColour, correct_text, is_valid_plate, normalise
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ MAX_HEADER_BYTES = 16 * 1024
 MAX_BODY_BYTES = 16 * 2**20
 """A full-resolution JPEG in base64 fits with room to spare."""
 READ_TIMEOUT_S = 10.0
+MAX_PLATE_CHARACTERS = 16
 EVENT_MEMORY_S = 7 * 86_400.0
 """How long an event id is remembered: cameras retry for minutes, not days."""
 
@@ -98,6 +100,8 @@ def parse_push(body: Any) -> PushedRead:
     if not isinstance(plate, str):
         raise PushError(f"no plate in the body (looked for {', '.join(PLATE_KEYS)})")
     plate = normalise(plate)
+    if len(plate) > MAX_PLATE_CHARACTERS:
+        raise PushError(f"{plate[:20]!r}... is too long for a plate")
     raw_time = fields.get("time")
     event_id = fields.get("event_id")
     if event_id is None or str(event_id) == "":
@@ -342,7 +346,7 @@ class AnprPushEndpoint:
         seq = self.sink.append_event(
             device=camera,
             ts=read.ts or datetime.now(UTC),
-            event="plate_read",
+            event=PLATE_READ,
             data=self._event_data(camera, read),
         )
         self.seen.remember(camera, read.event_id)
@@ -354,21 +358,19 @@ class AnprPushEndpoint:
     def _event_data(self, camera: str, read: PushedRead) -> dict[str, Any]:
         fitted = correct_text(read.plate) if read.plate else None
         plate = fitted.text if fitted is not None and not is_valid_plate(read.plate) else read.plate
-        data: dict[str, Any] = {
-            "plate": plate,
-            "valid": is_valid_plate(plate),
-            "colour": read.colour,
-            "confidence": read.confidence,
-            "source": "anpr_push",
-            "event_id": read.event_id,
-        }
-        if plate != read.plate:
-            data["camera_plate"] = read.plate
-        if read.camera_time is not None:
-            data["camera_time"] = read.camera_time
+        snapshot = None
         if read.picture:
-            name = f"{camera}-{hashlib.sha256(read.event_id.encode()).hexdigest()[:16]}.jpg"
+            snapshot = f"{camera}-{hashlib.sha256(read.event_id.encode()).hexdigest()[:16]}.jpg"
             self.snapshots.mkdir(parents=True, exist_ok=True)
-            (self.snapshots / name).write_bytes(read.picture)
-            data["snapshot"] = name
-        return data
+            (self.snapshots / snapshot).write_bytes(read.picture)
+        return PlateReadData(
+            plate=plate,
+            valid=is_valid_plate(plate),
+            colour=read.colour,
+            confidence=read.confidence,
+            source="anpr_push",
+            event_id=read.event_id,
+            camera_plate=read.plate if plate != read.plate else None,
+            camera_time=read.camera_time,
+            snapshot=snapshot,
+        ).as_event_data()

@@ -18,6 +18,7 @@ from edge.drivers.plates import PlateReader
 from edge.errors import TransportError
 from edge.health import LinkHealth
 from edge.transports.camera import open_frames
+from protocols.messages import PLATE_READ, PlateReadData
 from protocols.site_config import AnprPushSettings, Camera, SiteConfig
 
 log = logging.getLogger(__name__)
@@ -85,18 +86,20 @@ async def watch_camera(camera: Camera, *, reader: PlateReader, sink: EventSink) 
 def store_passage(sink: EventSink, camera: str, passage: VehicleRead) -> int:
     """One vehicle's passage as a `plate_read` event, with the plate's picture in it."""
     best = passage.best
-    data: dict[str, Any] = {
-        "plate": passage.vote.text,
-        "valid": True,
-        "colour": best.colour,
-        "confidence": passage.vote.confidence,
-        "format": best.format,
-        "source": "edge_ocr",
-        "reads": passage.vote.reads,
-        "agreeing": passage.vote.agreeing,
-        "snapshot_jpeg": base64.b64encode(best.jpeg).decode("ascii"),
-    }
-    return sink.append_event(device=camera, ts=_seen_at(passage), event="plate_read", data=data)
+    data = PlateReadData(
+        plate=passage.vote.text,
+        valid=True,
+        colour=best.colour,
+        confidence=passage.vote.confidence,
+        format=best.format,
+        source="edge_ocr",
+        reads=passage.vote.reads,
+        agreeing=passage.vote.agreeing,
+        snapshot_jpeg=base64.b64encode(best.jpeg).decode("ascii"),
+    )
+    return sink.append_event(
+        device=camera, ts=_seen_at(passage), event=PLATE_READ, data=data.as_event_data()
+    )
 
 
 def _seen_at(passage: VehicleRead) -> datetime:

@@ -73,6 +73,13 @@ class Agent:
                 for code, handle in self.buses.items()
             ]
             storing = asyncio.create_task(self.readings.run(), name="group commit")
+            if self.config.cameras:
+                # Imported here: OpenCV and the OCR models load only for a site with cameras.
+                from edge.cameras import camera_tasks
+
+                state_dir = state_path(self.config).parent
+                for name, job in camera_tasks(self.config, sink=self.outbox, state_dir=state_dir):
+                    polling.append(asyncio.create_task(job, name=name))
             uplink = asyncio.create_task(self.uplink.run(stop=stop), name="uplink")
             try:
                 await _until_stop_or_failure(stop, [*polling, storing, uplink])

@@ -12,6 +12,7 @@ from edge.agent import run_agent
 from edge.config import SiteConfigError, load_site_config
 from protocols.site_config import (
     AnyBus,
+    Camera,
     Dlt645Bus,
     Dlt645Device,
     MeterDevice,
@@ -69,8 +70,9 @@ def describe(site: SiteConfig) -> str:
                 else f"{device.profile} unit {device.unit_id}, {_requests(site, bus, device)}"
             )
             lines.append(f"  {device.code}: {what}, every {device.poll_interval_s:g} s{billing}")
+    for camera in site.cameras:
+        lines.append(f"camera {camera.code}: {_camera(site, camera)}")
     others = [
-        (len(site.cameras), "cameras"),
         (len(site.gates), "gates"),
         (len(site.doors), "doors"),
         (len(site.locks), "BLE locks"),
@@ -79,6 +81,13 @@ def describe(site: SiteConfig) -> str:
     if listed:
         lines.append(f"also configured (not driven by this agent yet): {', '.join(listed)}")
     return "\n".join(lines)
+
+
+def _camera(site: SiteConfig, camera: Camera) -> str:
+    if camera.pushes and site.anpr_push is not None:
+        where = f"{site.anpr_push.host}:{site.anpr_push.port}"
+        return f"an ANPR camera pushing its reads to http://{where}/anpr/{camera.code}"
+    return f"plates read here from {camera.source}, up to {camera.fps:g} frames a second"
 
 
 def _requests(site: SiteConfig, bus: AnyBus, device: MeterDevice) -> str:

@@ -9,6 +9,7 @@ import typer
 from cloud import cli as cloud_cli
 from cloud.leasing import cli as lease_cli
 from edge import cli as edge_cli
+from edge import plates_cli
 from simulators import cli as sim_cli
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app.add_typer(cloud_cli.db_app, name="db", help="Database schema (Alembic migrat
 app.add_typer(lease_cli.app, name="lease", help="Leasing: contract terms and their schedules.")
 app.add_typer(edge_cli.app, name="edge", help="The edge agent that runs on a building's Pi.")
 app.add_typer(sim_cli.app, name="sim", help="Simulated devices speaking real protocols.")
+app.add_typer(plates_cli.app, name="plate", help="Licence plates: read them from pictures.")
 
 
 @app.callback()

@@ -39,6 +39,10 @@ Operations are written from the **edge agent's** point of view: an agent `send`s
 Together: effectively exactly-once across broker, network, database and agent restarts."""
 
 
+EVENT_DATA_MODELS: list[type[BaseModel]] = [messages.PlateReadData]
+"""Shapes of events' `data` by event kind, listed among the schemas for integrators."""
+
+
 @dataclass(frozen=True)
 class _Channel:
     """One row of the v1 topic table: what travels on it, and whether the broker retains it."""
@@ -136,6 +140,7 @@ def _message(model: type[BaseModel] | None, refs: dict[Any, Any]) -> tuple[str, 
 def asyncapi_document() -> dict[str, Any]:
     """The v1 contract as an AsyncAPI 3.0.0 document (a plain dict, ready for JSON or YAML)."""
     models = [c.model for c in _CHANNELS.values() if c.model is not None]
+    models += EVENT_DATA_MODELS
     refs, defs = models_json_schema(
         [(m, "validation") for m in models], ref_template=_SCHEMAS + "{model}"
     )

@@ -41,6 +41,30 @@ class EventRecord(_RecordBase):
 
 Record = Annotated[ReadingRecord | EventRecord, Field(discriminator="kind")]
 
+PLATE_READ: Final = "plate_read"
+
+
+class PlateReadData(_Message):
+    """`data` of a `plate_read` event: one vehicle's plate at a camera, read by the agent from
+    the camera's frames (`edge_ocr`) or pushed by an ANPR camera (`anpr_push`)."""
+
+    plate: str = Field(max_length=16, description="no separators, e.g. 京A12345; '' if unread")
+    valid: bool = Field(description="the plate follows a national format")
+    colour: Literal["blue", "yellow", "green", "black", "white"] | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    source: Literal["edge_ocr", "anpr_push"]
+    format: str | None = Field(default=None, description="standard, new_energy_small, ...")
+    reads: int | None = Field(default=None, ge=1, description="frames that read a plate")
+    agreeing: int | None = Field(default=None, ge=0, description="frames that read this one")
+    event_id: str | None = Field(default=None, description="the ANPR camera's event id")
+    camera_plate: str | None = Field(default=None, description="the camera's own read, if fixed")
+    camera_time: str | None = Field(default=None, description="the camera's time, as it sent it")
+    snapshot: str | None = Field(default=None, description="picture file kept at the edge")
+    snapshot_jpeg: str | None = Field(default=None, description="the plate's JPEG, base64")
+
+    def as_event_data(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
 
 class DataBatch(_Message):
     """`up/data`: a batch of records from one agent."""

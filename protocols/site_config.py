@@ -272,9 +272,38 @@ Device = MeterDevice | Dlt645Device
 # --- the other device kinds: placeholders the parking and access work fills in -----------------
 
 
+PUSH_SOURCE = "push"
+"""A camera's `source` when it reads plates itself and pushes them (see `AnprPushSettings`)."""
+
+
 class Camera(_Config):
+    """A camera at a gate: frames the agent reads plates from, or an ANPR camera that reads
+    them itself and pushes each one to the agent (`source: push`)."""
+
     code: Code
-    source: str = Field(min_length=1, description="rtsp:// URL, /dev/videoN, or a folder")
+    source: str = Field(
+        min_length=1,
+        description="rtsp:// or http:// URL, a USB camera (/dev/videoN or its index), a video "
+        "file, a folder of images, or `push` for an ANPR camera that pushes its reads",
+    )
+    fps: float = Field(default=2.0, gt=0, le=30, description="frames read per second at most")
+    passage_gap_s: float = Field(
+        default=3.0,
+        gt=0,
+        le=60,
+        description="a vehicle's passage ends when its plate has not been seen this long",
+    )
+
+    @property
+    def pushes(self) -> bool:
+        return self.source == PUSH_SOURCE
+
+
+class AnprPushSettings(_Config):
+    """The HTTP endpoint ANPR cameras push plate events to: POST /anpr/{camera code}."""
+
+    host: str = "0.0.0.0"
+    port: int = Field(default=8089, ge=1, le=65_535)
 
 
 class Gate(_Config):
@@ -344,6 +373,7 @@ class SiteConfig(_Config):
     gates: list[Gate] = Field(default_factory=list)
     doors: list[Door] = Field(default_factory=list)
     locks: list[BleLock] = Field(default_factory=list)
+    anpr_push: AnprPushSettings | None = None
     mqtt: MqttLink = Field(default_factory=MqttLink)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
 
@@ -366,6 +396,15 @@ class SiteConfig(_Config):
             if code in seen:
                 raise ValueError(f"code {code!r} is used twice in this site")
             seen.add(code)
+        return self
+
+    @model_validator(mode="after")
+    def _pushing_cameras_have_an_endpoint(self) -> "SiteConfig":
+        pushing = [camera.code for camera in self.cameras if camera.pushes]
+        if pushing and self.anpr_push is None:
+            raise ValueError(
+                f"cameras {', '.join(pushing)} push their reads: add `anpr_push` (host, port)"
+            )
         return self
 
     @model_validator(mode="after")

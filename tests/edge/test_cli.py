@@ -35,9 +35,10 @@ def test_check_summarises_every_bus_kind_with_its_line_load():
     )
     assert "bus rs485-dlt645: dlt645 var/sim/ttyRS485-dlt645 at 2400 8E1" in result.output
     assert "EM-S-201: DL/T 645 address 202411000201, every 60 s, billing" in result.output
-    assert "also configured (not driven by this agent yet): 1 cameras, 1 gates, 1 doors" in (
+    assert "camera CAM-GATE-IN: an ANPR camera pushing its reads to http://0.0.0.0:8089" in (
         result.output
     )
+    assert "also configured (not driven by this agent yet): 1 gates, 1 doors" in result.output
 
 
 def test_check_names_an_interval_the_line_cannot_carry(tmp_path):
@@ -82,3 +83,24 @@ async def test_run_stops_cleanly_on_ctrl_c_even_without_a_broker(tmp_path):
     assert process.returncode == 0, output.decode()
     assert b"Traceback" not in output
     assert b"stopped" in output
+
+
+def test_check_describes_cameras(tmp_path):
+    config = tmp_path / "site.yaml"
+    config.write_text(
+        "site: park1\nagent: bldg-a\n"
+        "cameras:\n"
+        "  - {code: CAM-IN, source: /srv/frames, fps: 5}\n"
+        "  - {code: CAM-OUT, source: push}\n"
+        "anpr_push: {host: 0.0.0.0, port: 8089}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["check", str(config)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "camera CAM-IN: plates read here from /srv/frames, up to 5 frames a second" in result.output
+    )
+    assert (
+        "camera CAM-OUT: an ANPR camera pushing its reads to http://0.0.0.0:8089/anpr/CAM-OUT"
+        in (result.output)
+    )

@@ -50,7 +50,9 @@ async def site(tmp_path):
     state.close()
 
 
-def _cmd(action: str, *, id: str = "c1", device: str | None = None, expires_in_s=30, **args):
+def _cmd(action: str, *, id: str = "c1", device: str | None = None, expires_in_s=3600, **args):
+    # An hour by default: parametrised payloads are made when the suite is collected, minutes
+    # before their test runs.
     expires_at = datetime.now(UTC) + timedelta(seconds=expires_in_s)
     command = Command(id=id, action=action, device=device, args=args, expires_at=expires_at)
     return command.model_dump_json()

@@ -3,7 +3,16 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from protocols.messages import Ack, DataBatch, EventRecord, ReadingRecord, Record, Status
+from protocols.asyncapi import asyncapi_document
+from protocols.messages import (
+    Ack,
+    DataBatch,
+    EventRecord,
+    PlateReadData,
+    ReadingRecord,
+    Record,
+    Status,
+)
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -56,3 +65,20 @@ def test_ack_and_status_parse_from_the_wire():
     assert Ack.model_validate_json('{"v": 1, "boot": 4, "seq": 17}') == Ack(boot=4, seq=17)
     status = Status.model_validate_json('{"site": "park1", "agent": "a", "online": false}')
     assert status.online is False and status.boot is None
+
+
+def test_a_plate_read_event_carries_only_what_it_has():
+    data = PlateReadData(plate="京A12345", valid=True, source="anpr_push", event_id="e-1")
+    assert data.as_event_data() == {
+        "plate": "京A12345",
+        "valid": True,
+        "source": "anpr_push",
+        "event_id": "e-1",
+    }
+    with pytest.raises(ValidationError):
+        PlateReadData(plate="京A12345", valid=True, source="edge_ocr", confidence=1.5)
+
+
+def test_the_asyncapi_document_lists_the_plate_read_shape():
+    schema = asyncapi_document()["components"]["schemas"]["PlateReadData"]
+    assert {"plate", "valid", "source"} <= set(schema["required"])

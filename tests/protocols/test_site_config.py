@@ -200,3 +200,33 @@ def test_placeholder_devices_are_validated_and_their_codes_unique():
     assert loc[-1] == "address"
     [(_, msg)] = _errors(_site(gates=[{"code": "EM-1"}]))
     assert "'EM-1' is used twice" in msg
+
+
+def test_cameras_read_frames_or_push_their_reads():
+    config = SiteConfig.model_validate(
+        _site(
+            cameras=[
+                {"code": "CAM-IN", "source": "rtsp://127.0.0.1:8554/gate"},
+                {"code": "CAM-OUT", "source": "push"},
+            ],
+            anpr_push={"port": 9000},
+        )
+    )
+    reading, pushing = config.cameras
+    assert not reading.pushes and reading.fps == 2.0 and reading.passage_gap_s == 3.0
+    assert pushing.pushes
+    assert config.anpr_push is not None and (config.anpr_push.host, config.anpr_push.port) == (
+        "0.0.0.0",
+        9000,
+    )
+
+
+def test_a_pushing_camera_needs_the_push_endpoint():
+    [(_, msg)] = _errors(_site(cameras=[{"code": "CAM-OUT", "source": "push"}]))
+    assert "CAM-OUT" in msg and "anpr_push" in msg
+
+
+def test_the_street_shops_entrance_camera_pushes():
+    config = SiteConfig.model_validate(yaml.safe_load(STREET.read_text(encoding="utf-8")))
+    assert [c.code for c in config.cameras if c.pushes] == ["CAM-GATE-IN"]
+    assert config.anpr_push is not None

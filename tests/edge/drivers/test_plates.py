@@ -1,0 +1,49 @@
+import cv2
+import numpy as np
+import pytest
+
+from bench.plates import to_1080p
+from edge.drivers.plates import PlateReader
+from tests.plates_dev import photo
+
+
+@pytest.fixture(scope="module")
+def reader() -> PlateReader:
+    return PlateReader()
+
+
+def _frame(name: str, *, scene: bool) -> np.ndarray:
+    image = cv2.imdecode(np.fromfile(photo(name).path, dtype=np.uint8), cv2.IMREAD_COLOR)
+    return to_1080p(image) if scene else image
+
+
+@pytest.mark.parametrize(
+    ("name", "scene", "colour"),
+    [
+        ("scene_011.jpg", True, "blue"),
+        ("scene_003.jpg", True, "yellow"),  # a double-row plate on a bus
+        ("scene_004.jpg", True, "green"),  # new energy, eight characters
+        ("hyperlpr_rec_1.jpg", False, "green"),
+        ("hyperlpr_a.jpg", False, "black"),  # Hong Kong entry plate ending in 港
+    ],
+)
+def test_reads_real_photos(reader, name, scene, colour):
+    found = reader.read(_frame(name, scene=scene))
+    assert found is not None
+    assert found.plate == photo(name).plate
+    assert found.colour == colour
+    assert 0.6 <= found.confidence <= 1.0
+    snapshot = cv2.imdecode(np.frombuffer(found.jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert snapshot is not None and snapshot.shape[0] == 64
+    if scene:  # where the plate is in the frame: inside it, plate-shaped
+        x0, y0 = found.quad.min(axis=0)
+        x1, y1 = found.quad.max(axis=0)
+        assert 0 <= x0 < x1 <= 1920 and 0 <= y0 < y1 <= 1080
+        assert 1.2 < (x1 - x0) / (y1 - y0) < 8
+
+
+def test_a_frame_without_a_plate_reads_nothing(reader):
+    rng = np.random.default_rng(3)
+    frame = cv2.GaussianBlur(rng.integers(0, 255, (1080, 1920, 3), dtype=np.uint8), (9, 9), 0)
+    assert reader.read(frame) is None
+    assert reader.read(np.full((1080, 1920, 3), 128, np.uint8)) is None

@@ -21,7 +21,6 @@ import binascii
 import hashlib
 import json
 import logging
-import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from edge.sqlite import open_durable
 from protocols.messages import PLATE_READ, PlateReadData
 from protocols.plates import PlateColour, correct_text, is_valid_plate, normalise
 
@@ -194,10 +194,7 @@ class SeenEvents:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db = open_durable(self.path)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS seen_events (camera TEXT NOT NULL, event_id TEXT NOT NULL,"
             " seen_at REAL NOT NULL, PRIMARY KEY (camera, event_id)) WITHOUT ROWID"

@@ -62,6 +62,7 @@ from typing import Any, Self
 from pydantic import TypeAdapter
 
 from edge.outbox_limits import Budget, OutboxStats, RecordClass, ReplayPace, Usage
+from edge.sqlite import open_durable, transaction
 from protocols.messages import EventRecord, ReadingRecord, Record
 
 log = logging.getLogger(__name__)
@@ -124,10 +125,7 @@ class Outbox:
         self._clock = clock
         self._wall_clock = wall_clock
         self._told: set[str] = set()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db = open_durable(self.path)
         self._db.executescript(_SCHEMA)
         _add_classes_to_old_file(self._db)
         self._db.executescript(_INDEXES)
@@ -447,12 +445,9 @@ class Outbox:
         if not fsync:
             self._db.execute("PRAGMA synchronous=NORMAL")
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-            yield
-            self._db.execute("COMMIT")
+            with transaction(self._db):
+                yield
         except BaseException:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
             self._usage = self._count_usage()
             raise
         finally:

@@ -8,14 +8,13 @@ REGISTER_FLUSH_S: after a crash the reference is a little older, which only mean
 longer stretch is compared, never a missed replacement.
 """
 
-import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Self
 
+from edge.sqlite import open_durable, transaction
 from protocols.messages import CommandResult
 
 REGISTER_FLUSH_S = 30.0
@@ -42,10 +41,7 @@ class AgentState:
 
     def __init__(self, path: str | Path, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db = open_durable(self.path)
         self._db.executescript(_SCHEMA)
         self._clock = clock
         self._registers: dict[tuple[str, str], float] = {
@@ -54,7 +50,7 @@ class AgentState:
         }
         self._dirty: set[tuple[str, str]] = set()
         self._flushed_at = clock()
-        with self._transaction():
+        with transaction(self._db):
             self._db.execute(
                 "DELETE FROM commands WHERE taken_at < ?", (time.time() - COMMAND_MEMORY_S,)
             )
@@ -93,7 +89,7 @@ class AgentState:
         """Write the register values changed since the last flush."""
         if self._dirty:
             rows = [(d, m, self._registers[(d, m)]) for d, m in self._dirty]
-            with self._transaction():
+            with transaction(self._db):
                 self._db.executemany(
                     "INSERT INTO registers (device, metric, value) VALUES (?, ?, ?)"
                     " ON CONFLICT (device, metric) DO UPDATE SET value = excluded.value",
@@ -107,7 +103,7 @@ class AgentState:
     def take_command(self, command_id: str) -> Literal["new", "running"] | CommandResult:
         """Claim `command_id` before running it: "new" the first time (now on disk), "running"
         if it was taken and has no result yet, else the result it already had."""
-        with self._transaction():
+        with transaction(self._db):
             row = self._db.execute(
                 "SELECT result FROM commands WHERE id = ?", (command_id,)
             ).fetchone()
@@ -121,7 +117,7 @@ class AgentState:
         return CommandResult.model_validate_json(row[0])
 
     def finish_command(self, result: CommandResult) -> None:
-        with self._transaction():
+        with transaction(self._db):
             self._db.execute(
                 "UPDATE commands SET result = ?, published = 0 WHERE id = ?",
                 (result.model_dump_json(), result.id),
@@ -140,15 +136,5 @@ class AgentState:
         return [CommandResult.model_validate_json(row[0]) for row in rows]
 
     def mark_published(self, command_id: str) -> None:
-        with self._transaction():
+        with transaction(self._db):
             self._db.execute("UPDATE commands SET published = 1 WHERE id = ?", (command_id,))
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")

@@ -36,10 +36,13 @@ class DevPhoto:
 
 
 def plates_dev_folder() -> Path:
-    """`../shared/data/plates-dev` seen from the project root, or `PARKOPS_PLATES_DEV`."""
-    return Path(
-        os.environ.get("PARKOPS_PLATES_DEV", ROOT.parent / "shared" / "data" / "plates-dev")
-    )
+    """`PARKOPS_PLATES_DEV`, else `shared/data/plates-dev` beside the project (`../shared` seen
+    from its root), looked for beside each folder above it, nearest first, so a checkout one
+    level deeper finds the same photos."""
+    if "PARKOPS_PLATES_DEV" in os.environ:
+        return Path(os.environ["PARKOPS_PLATES_DEV"])
+    candidates = [folder / "shared" / "data" / "plates-dev" for folder in ROOT.parents]
+    return next((c for c in candidates if (c / "labels.tsv").is_file()), candidates[0])
 
 
 def dev_photos(folder: Path) -> list[DevPhoto]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from protocols import dlt645
 from protocols.serial_timing import Parity, StopBits
 from simulators.load_curve import OfficeLoad
-from simulators.meter import SITE_TIMEZONE, TICK_S
+from simulators.meter import SITE_TIMEZONE, keep_advancing
 from simulators.serial_line import SimulatedLine
 
 log = logging.getLogger(__name__)
@@ -84,13 +84,7 @@ class LiveDlt645Meter:
 
     async def run(self) -> None:
         """Behaviour over time; runs until cancelled."""
-        loop = asyncio.get_running_loop()
-        last = loop.time()
-        while True:
-            await asyncio.sleep(TICK_S)
-            now = loop.time()
-            self.advance(now - last)
-            last = now
+        await keep_advancing(self.advance)
 
 
 class Dlt645Meters:

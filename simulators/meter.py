@@ -10,6 +10,7 @@ This is the only simulator module that touches pymodbus.
 import asyncio
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -201,13 +202,18 @@ class LiveMeter:
 
     async def run(self) -> None:
         """Behaviour over time; runs until cancelled."""
-        loop = asyncio.get_running_loop()
-        last = loop.time()
-        while True:
-            await asyncio.sleep(TICK_S)
-            now = loop.time()
-            self.advance(now - last)
-            last = now
+        await keep_advancing(self.advance)
+
+
+async def keep_advancing(advance: Callable[[float], None]) -> None:
+    """Move a simulated device on by the real seconds passed, every TICK_S, until cancelled."""
+    loop = asyncio.get_running_loop()
+    last = loop.time()
+    while True:
+        await asyncio.sleep(TICK_S)
+        now = loop.time()
+        advance(now - last)
+        last = now
 
 
 def _defined_registers(profile: DeviceProfile) -> dict[int, frozenset[int]]:

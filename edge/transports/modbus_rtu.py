@@ -33,10 +33,29 @@ single coil's 8 + 8 bytes fit in a read of 2."""
 
 
 class _RtuTransport:
-    """Modbus requests as RTU frames; subclasses move the bytes (`_transact`)."""
+    """Modbus requests as RTU frames; subclasses move the bytes (`_transact`) and drop their
+    link (`close`).
+
+    Entering opens nothing: the link opens on the first request, and again after a failure, so
+    an adapter or converter missing at start-up is one more failed poll, not an agent that will
+    not start."""
 
     name: str
     timeouts: RequestTimeouts
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
 
     async def _transact(self, request: bytes, *, timeout_s: float) -> bytes:
         raise NotImplementedError
@@ -112,19 +131,6 @@ class ModbusRtuTransport(_RtuTransport):
     def __repr__(self) -> str:
         return f"ModbusRtuTransport({self.link!r})"
 
-    async def __aenter__(self) -> Self:
-        # The port opens on the first request, and again after a failure: an adapter missing
-        # at start-up is then one more failed poll, not an agent that will not start.
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def close(self) -> None:
         self.link.close()
 
@@ -160,17 +166,6 @@ class ModbusRtuOverTcpTransport(_RtuTransport):
 
     def __repr__(self) -> str:
         return f"ModbusRtuOverTcpTransport({self.name})"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         if self._stream is not None:

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Response, UploadFile, status
 
 from cloud.deps import CurrentActor, SessionDep
-from cloud.workorders import reports, service
+from cloud.workorders import attachments, charges, handling, reports, service
 from cloud.workorders.models import AttachmentKind, ChargeStatus, State
 from cloud.workorders.schemas import (
     AssigneeSuggestion,
@@ -112,7 +112,7 @@ def suggest_work_order_assignees(
 def add_work_order_material(
     code: str, body: MaterialCreate, session: SessionDep, actor: CurrentActor
 ) -> MaterialRead:
-    material = service.add_material(session=session, actor=actor, code=code, data=body)
+    material = handling.add_material(session=session, actor=actor, code=code, data=body)
     return MaterialRead.of(material)
 
 
@@ -120,7 +120,7 @@ def add_work_order_material(
 def add_work_order_labour(
     code: str, body: LabourCreate, session: SessionDep, actor: CurrentActor
 ) -> LabourRead:
-    return LabourRead.of(service.add_labour(session=session, actor=actor, code=code, data=body))
+    return LabourRead.of(handling.add_labour(session=session, actor=actor, code=code, data=body))
 
 
 @router.post("/work-orders/{code}/attachments", response_model=AttachmentRead, status_code=CREATED)
@@ -133,9 +133,9 @@ def add_work_order_attachment(
 ) -> AttachmentRead:
     """A JPEG, PNG or WebP image of at most 5 MiB: a photo, or the tenant's signature."""
     # One byte past the limit is enough for the service to refuse it by size.
-    data = file.file.read(service.MAX_ATTACHMENT_BYTES + 1)
-    upload = service.Upload(filename=file.filename or "image", data=data)
-    attachment = service.add_attachment(
+    data = file.file.read(attachments.MAX_ATTACHMENT_BYTES + 1)
+    upload = attachments.Upload(filename=file.filename or "image", data=data)
+    attachment = handling.add_attachment(
         session=session, actor=actor, code=code, kind=kind, upload=upload
     )
     return AttachmentRead.of(attachment)
@@ -149,7 +149,7 @@ def add_work_order_attachment(
 def get_work_order_attachment(
     code: str, attachment_id: int, session: SessionDep, actor: CurrentActor
 ) -> Response:
-    attachment = service.get_attachment(
+    attachment = handling.get_attachment(
         session=session, actor=actor, code=code, attachment_id=attachment_id
     )
     return Response(
@@ -170,8 +170,8 @@ def rate_work_order(
 def list_work_order_charges(
     session: SessionDep, actor: CurrentActor, status: ChargeStatus | None = None
 ) -> list[ChargeRead]:
-    charges = service.list_charges(session=session, actor=actor, status=status)
-    return [ChargeRead.of(charge) for charge in charges]
+    rows = charges.list_charges(session=session, actor=actor, status=status)
+    return [ChargeRead.of(charge) for charge in rows]
 
 
 @router.get("/work-order-reports/sla", response_model=list[SlaFigures])

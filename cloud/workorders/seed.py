@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from cloud.identity.actor import Actor
 from cloud.identity.models import User
 from cloud.properties.models import Building
-from cloud.workorders import jobs, service
+from cloud.workorders import attachments, handling, jobs, service
 from cloud.workorders.models import (
     AttachmentKind,
     Category,
@@ -150,21 +150,21 @@ def _demo_jobs(
     move(tap, Action.assign, Action.accept, hours_ago=149)
     move(tap, Action.start, hours_ago=148)
     for item, quantity, price in (("水龙头 tap", "1", "85.00"), ("生料带 PTFE tape", "2", "3.50")):
-        service.add_material(
+        handling.add_material(
             session=session,
             actor=engineer,
             code=tap.code,
             data=MaterialCreate(item=item, quantity=Decimal(quantity), unit_price=Decimal(price)),
         )
-    service.add_labour(
+    handling.add_labour(
         session=session, actor=engineer, code=tap.code, data=LabourCreate(minutes=40)
     )
-    service.add_attachment(
+    handling.add_attachment(
         session=session,
         actor=engineer,
         code=tap.code,
         kind=AttachmentKind.signature,
-        upload=service.Upload("signature.png", DEMO_PNG),
+        upload=attachments.Upload("signature.png", DEMO_PNG),
     )
     move(tap, Action.finish, hours_ago=147)
     move(tap, Action.verify, hours_ago=146)

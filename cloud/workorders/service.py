@@ -5,7 +5,6 @@ the org's; staff and admins dispatch, verify and reopen. Alarms open jobs throug
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
@@ -20,17 +19,15 @@ from cloud.identity.models import Org, Role, User
 from cloud.leasing import service as leasing_service
 from cloud.leasing.models import Lease, Tenant
 from cloud.properties.models import Building, Unit
+from cloud.workorders import attachments, charges
 from cloud.workorders.calendar import NO_HOLIDAYS, BusinessCalendar, country_days
 from cloud.workorders.models import (
-    Attachment,
     AttachmentKind,
     Category,
     ChargeStatus,
     EngineerBuilding,
     EngineerSkill,
     EventKind,
-    Labour,
-    Material,
     Priority,
     SlaTarget,
     Source,
@@ -43,15 +40,11 @@ from cloud.workorders.models import (
 from cloud.workorders.schemas import (
     Action,
     AssigneeSuggestion,
-    LabourCreate,
-    MaterialCreate,
     RatingCreate,
     WorkOrderCreate,
     WorkOrderUpdate,
 )
 
-FEN = Decimal("0.01")
-MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 OPEN_STATES = frozenset(State) - {State.closed}
 ACTIVE_STATES = frozenset({State.assigned, State.accepted, State.in_progress, State.on_hold})
 """States in which a job weighs on its assignee's load."""
@@ -185,20 +178,12 @@ def _set_due(session: Session, order: WorkOrder, category: Category) -> None:
 # --- reporting a job ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Upload:
-    """A file as it arrived: its name as given and its bytes."""
-
-    filename: str
-    data: bytes
-
-
 def create_work_order(
     *,
     session: Session,
     actor: Actor,
     data: WorkOrderCreate,
-    photos: Sequence[Upload] = (),
+    photos: Sequence[attachments.Upload] = (),
     now: datetime | None = None,
 ) -> WorkOrder:
     """A tenant's repair request, or a job staff or an engineer report; with its photos."""
@@ -239,7 +224,7 @@ def create_work_order(
         at=order.reported_at,
     )
     for photo in photos:
-        _attach(session, actor, order, AttachmentKind.photo, photo)
+        attachments.attach(session, actor, order, AttachmentKind.photo, photo)
     return order
 
 
@@ -408,7 +393,7 @@ def update_work_order(
 ) -> WorkOrder:
     """Staff triage: category, priority, title, chargeable."""
     require_role(actor, *DISPATCHERS)
-    order = _open_order(session, actor, code)
+    order = open_order(session=session, actor=actor, code=code)
     if data.title is not None:
         order.title = data.title.strip()
     if data.chargeable is not None:
@@ -468,7 +453,7 @@ def transition(
         order.resolved_at = now
     elif action == Action.verify:
         order.closed_at = now
-        _raise_charge(session, order)
+        charges.raise_charge(session, order)
     _move(session, order, move.target, actor_id=actor.user_id, note=note, at=now)
     return order
 
@@ -590,175 +575,12 @@ def record_event(
     session.expire(order, ["events"])
 
 
-# --- handling on a phone: materials, time, photos, signature -----------------------------
-
-
-def material_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
-    """Quantity times unit price, to the fen, half up."""
-    return (quantity * unit_price).quantize(FEN, ROUND_HALF_UP)
-
-
-def labour_amount(minutes: int, hourly_rate: Decimal) -> Decimal:
-    """Minutes at an hourly rate, to the fen, half up."""
-    return (Decimal(minutes) * hourly_rate / 60).quantize(FEN, ROUND_HALF_UP)
-
-
-def add_material(*, session: Session, actor: Actor, code: str, data: MaterialCreate) -> Material:
-    """Material used on an open job, priced as recorded."""
-    require_role(actor, *WORKERS)
-    order = _open_order(session, actor, code)
-    material = Material(
-        org_id=order.org_id,
-        work_order_id=order.id,
-        item=data.item.strip(),
-        quantity=data.quantity,
-        unit_price=data.unit_price,
-        amount=material_amount(data.quantity, data.unit_price),
-        recorded_by_id=actor.user_id,
-    )
-    session.add(material)
-    session.flush()
-    session.expire(order, ["materials"])
-    return material
-
-
-def add_labour(*, session: Session, actor: Actor, code: str, data: LabourCreate) -> Labour:
-    """Time the actor spent on an open job, at the given or the category's hourly rate."""
-    require_role(actor, *WORKERS)
-    order = _open_order(session, actor, code)
-    rate = data.hourly_rate if data.hourly_rate is not None else order.category.labour_rate
-    labour = Labour(
-        org_id=order.org_id,
-        work_order_id=order.id,
-        worker_id=actor.user_id,
-        minutes=data.minutes,
-        hourly_rate=rate,
-        amount=labour_amount(data.minutes, rate),
-    )
-    session.add(labour)
-    session.flush()
-    session.expire(order, ["labour"])
-    return labour
-
-
-def add_attachment(
-    *, session: Session, actor: Actor, code: str, kind: AttachmentKind, upload: Upload
-) -> Attachment:
-    """A photo (the tenant on its own jobs, or whoever works it) or the tenant's signature
-    (taken on the engineer's phone) on a job not yet closed."""
-    require_role(actor, *REPORTERS)
-    if actor.is_tenant and kind != AttachmentKind.photo:
-        raise Forbidden("a tenant signs on the engineer's phone")
-    order = _open_order(session, actor, code)
-    return _attach(session, actor, order, kind, upload)
-
-
-def get_attachment(*, session: Session, actor: Actor, code: str, attachment_id: int) -> Attachment:
-    """A photo or signature of a visible job."""
-    order = get_order(session=session, actor=actor, code=code)
-    attachment = session.scalar(
-        select(Attachment).where(
-            Attachment.id == attachment_id, Attachment.work_order_id == order.id
-        )
-    )
-    if attachment is None:
-        raise NotFound(f"work order {code} has no attachment {attachment_id}")
-    return attachment
-
-
-_IMAGE_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-)
-
-
-def image_type(data: bytes) -> str | None:
-    """The image type the bytes really are (JPEG, PNG or WebP), whatever the name claims."""
-    for magic, content_type in _IMAGE_SIGNATURES:
-        if data.startswith(magic):
-            return content_type
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
-def _attach(
-    session: Session, actor: Actor, order: WorkOrder, kind: AttachmentKind, upload: Upload
-) -> Attachment:
-    if len(upload.data) > MAX_ATTACHMENT_BYTES:
-        raise Invalid(f"{upload.filename} is larger than 5 MiB", field="file")
-    content_type = image_type(upload.data)
-    if content_type is None:
-        raise Invalid(f"{upload.filename} is not a JPEG, PNG or WebP image", field="file")
-    attachment = Attachment(
-        org_id=order.org_id,
-        work_order_id=order.id,
-        kind=kind,
-        filename=(upload.filename or "image")[-200:],
-        content_type=content_type,
-        size=len(upload.data),
-        data=upload.data,
-        uploaded_by_id=actor.user_id,
-    )
-    session.add(attachment)
-    session.flush()
-    session.expire(order, ["attachments"])
-    return attachment
-
-
-def _open_order(session: Session, actor: Actor, code: str) -> WorkOrder:
+def open_order(*, session: Session, actor: Actor, code: str) -> WorkOrder:
+    """A visible job that is not closed (closed ones are reopened first)."""
     order = get_order(session=session, actor=actor, code=code)
     if order.state == State.closed:
         raise Conflict(f"work order {code} is closed; reopen it first")
     return order
-
-
-# --- chargeable work ---------------------------------------------------------------------
-
-
-def _raise_charge(session: Session, order: WorkOrder) -> WorkOrderCharge | None:
-    """On verify: what the chargeable work costs the tenant, less what was billed for it
-    before a reopen, pending for the tenant's next bill."""
-    if not order.chargeable or order.tenant_id is None:
-        return None
-    materials = sum((m.amount for m in order.materials), Decimal("0.00"))
-    labour = sum((w.amount for w in order.labour), Decimal("0.00"))
-    billed = session.scalar(
-        select(func.coalesce(func.sum(WorkOrderCharge.amount), 0)).where(
-            WorkOrderCharge.work_order_id == order.id,
-            WorkOrderCharge.status == ChargeStatus.billed,
-        )
-    )
-    amount = materials + labour - Decimal(billed or 0)
-    if amount <= 0:
-        return None
-    charge = WorkOrderCharge(
-        org_id=order.org_id,
-        work_order_id=order.id,
-        tenant_id=order.tenant_id,
-        unit_id=order.unit_id,
-        description=f"{order.code} {order.title}"[:200],
-        materials_amount=materials,
-        labour_amount=labour,
-        amount=amount,
-        status=ChargeStatus.pending,
-    )
-    session.add(charge)
-    session.flush()
-    return charge
-
-
-def list_charges(
-    *, session: Session, actor: Actor, status: ChargeStatus | None = None
-) -> list[WorkOrderCharge]:
-    """Charges from work orders (a tenant: its own), newest first."""
-    require_role(actor, Role.admin, Role.staff, Role.finance, Role.tenant)
-    stmt = select(WorkOrderCharge).where(WorkOrderCharge.org_id == actor.org_id)
-    if actor.is_tenant:
-        stmt = stmt.where(WorkOrderCharge.tenant_id == actor.tenant_id)
-    if status is not None:
-        stmt = stmt.where(WorkOrderCharge.status == status)
-    return list(session.scalars(stmt.order_by(WorkOrderCharge.id.desc())))
 
 
 # --- the tenant's rating -----------------------------------------------------------------

@@ -21,7 +21,7 @@ from cloud.web.auth import WebContext, as_user, sign_out, signed_in
 from cloud.web.formatting import cny, local_time
 from cloud.web.i18n import t
 from cloud.web.layout import frame, section
-from cloud.workorders import reports, service
+from cloud.workorders import attachments, handling, reports, service
 from cloud.workorders.models import AttachmentKind, Priority, Source, State
 from cloud.workorders.schemas import (
     Action,
@@ -103,7 +103,7 @@ def _month_report(*, session: Session, actor: Actor) -> list[SlaFigures]:
 
 
 def _image_uri(*, session: Session, actor: Actor, code: str, attachment_id: int) -> str:
-    image = service.get_attachment(
+    image = handling.get_attachment(
         session=session, actor=actor, code=code, attachment_id=attachment_id
     )
     return f"data:{image.content_type};base64,{base64.b64encode(image.data).decode()}"
@@ -482,7 +482,7 @@ def _handling(
                 )
                 if data is None:
                     return
-                if await _call(ctx, service.add_material, code=order.code, data=data) is not None:
+                if await _call(ctx, handling.add_material, code=order.code, data=data) is not None:
                     refresh()
 
             ui.button(t("wo.add"), on_click=add_material).props("flat")
@@ -500,7 +500,7 @@ def _handling(
                 )
                 if data is None:
                     return
-                if await _call(ctx, service.add_labour, code=order.code, data=data) is not None:
+                if await _call(ctx, handling.add_labour, code=order.code, data=data) is not None:
                     refresh()
 
             ui.button(t("wo.add"), on_click=add_labour).props("flat")
@@ -540,9 +540,9 @@ async def _pictures(
 
         def uploader(kind: AttachmentKind, label: str) -> None:
             async def received(event: events.UploadEventArguments) -> None:
-                upload = service.Upload(event.file.name, await event.file.read())
+                upload = attachments.Upload(event.file.name, await event.file.read())
                 if await _call(
-                    ctx, service.add_attachment, code=order.code, kind=kind, upload=upload
+                    ctx, handling.add_attachment, code=order.code, kind=kind, upload=upload
                 ):
                     refresh()
 
@@ -572,7 +572,7 @@ def _history(order: WorkOrderDetail, ctx: WebContext) -> None:
 async def _tenant_repairs(ctx: WebContext) -> None:
     categories = await _call(ctx, _categories) or []
     units = await _call(ctx, _unit_codes) or []
-    photos: list[service.Upload] = []
+    photos: list[attachments.Upload] = []
 
     @ui.refreshable
     async def mine() -> None:
@@ -597,7 +597,7 @@ async def _tenant_repairs(ctx: WebContext) -> None:
         added = ui.label().classes("text-sm text-grey-7")
 
         async def received(event: events.UploadEventArguments) -> None:
-            photos.append(service.Upload(event.file.name, await event.file.read()))
+            photos.append(attachments.Upload(event.file.name, await event.file.read()))
             added.set_text(t("repair.photos_added", count=len(photos)))
 
         uploader = (

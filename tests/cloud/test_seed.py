@@ -17,6 +17,7 @@ from cloud.properties import service as properties_service
 from cloud.properties import status as status_service
 from cloud.properties.models import UnitKind, UnitStatus
 from cloud.seed import seed_demo
+from cloud.workorders import charges as workorders_charges
 from cloud.workorders import service as workorders_service
 from cloud.workorders.models import ChargeStatus, Source, State
 from protocols.site_config import SiteConfig
@@ -124,7 +125,7 @@ def test_seed_shows_work_orders_in_every_stage(session: Session) -> None:
     assert alarm.alarm_count == 3
     mine = workorders_service.list_orders(session=session, actor=actors["tenant"])
     assert {o.unit.code for o in mine if o.unit} == {"A-12-1201"}
-    (charge,) = workorders_service.list_charges(session=session, actor=actors["finance"])
+    (charge,) = workorders_charges.list_charges(session=session, actor=actors["finance"])
     # tap 85.00 + tape 2 x 3.50 + 40 minutes at 80.00/h (53.33)
     assert (charge.amount, charge.status) == (Decimal("145.33"), ChargeStatus.pending)
     assert any(o.rating == 5 for o in mine)

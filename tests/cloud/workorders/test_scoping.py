@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from cloud.errors import Forbidden, NotFound
 from cloud.identity.actor import Actor
-from cloud.workorders import jobs, reports, service
+from cloud.workorders import attachments, charges, handling, jobs, reports, service
 from cloud.workorders.models import AttachmentKind, State, WorkOrder
 from cloud.workorders.schemas import (
     Action,
@@ -40,24 +40,28 @@ CALLS: dict[str, Call] = {
     "accept": lambda s, a, code: service.transition(
         session=s, actor=a, code=code, action=Action.accept
     ),
-    "material": lambda s, a, code: service.add_material(
+    "material": lambda s, a, code: handling.add_material(
         session=s,
         actor=a,
         code=code,
         data=MaterialCreate(item="x", quantity=Decimal(1), unit_price=Decimal(1)),
     ),
-    "labour": lambda s, a, code: service.add_labour(
+    "labour": lambda s, a, code: handling.add_labour(
         session=s, actor=a, code=code, data=LabourCreate(minutes=5)
     ),
-    "photo": lambda s, a, code: service.add_attachment(
-        session=s, actor=a, code=code, kind=AttachmentKind.photo, upload=service.Upload("p", PNG)
+    "photo": lambda s, a, code: handling.add_attachment(
+        session=s,
+        actor=a,
+        code=code,
+        kind=AttachmentKind.photo,
+        upload=attachments.Upload("p", PNG),
     ),
-    "signature": lambda s, a, code: service.add_attachment(
+    "signature": lambda s, a, code: handling.add_attachment(
         session=s,
         actor=a,
         code=code,
         kind=AttachmentKind.signature,
-        upload=service.Upload("s", PNG),
+        upload=attachments.Upload("s", PNG),
     ),
     "rate": lambda s, a, code: service.rate(
         session=s, actor=a, code=code, data=RatingCreate(score=4)
@@ -129,14 +133,14 @@ def test_lists_reports_and_charges_stay_in_the_org(session: Session, shop: Shop)
     assert {c.org_id for c in categories} == {other.org_id}
     figures = reports.sla_report(session=session, actor=other, **MARCH)
     assert [f.orders for f in figures] == [1]
-    assert service.list_charges(session=session, actor=other) == []
+    assert charges.list_charges(session=session, actor=other) == []
     for refused in ("tenant",):
         with pytest.raises(Forbidden):
             reports.sla_report(session=session, actor=shop.actors[refused], **MARCH)
         with pytest.raises(Forbidden):
             reports.list_escalations(session=session, actor=shop.actors[refused], **MARCH)
     with pytest.raises(Forbidden):
-        service.list_charges(session=session, actor=shop.actors["engineer"])
+        charges.list_charges(session=session, actor=shop.actors["engineer"])
     with pytest.raises(Forbidden):
         service.create_work_order(
             session=session,

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.errors import Conflict, Forbidden, Invalid, NotFound
-from cloud.workorders import jobs, reports, service
+from cloud.workorders import attachments, charges, handling, jobs, reports, service
 from cloud.workorders.models import (
     AttachmentKind,
     ChargeStatus,
@@ -98,7 +98,7 @@ def test_a_tenant_reports_a_repair_with_photos(session: Session, shop: Shop) -> 
         data=WorkOrderCreate(
             category_code="PLUMB", description="水管漏水\n卫生间天花板滴水", unit_code="U-103"
         ),
-        photos=[service.Upload("leak.png", PNG)],
+        photos=[attachments.Upload("leak.png", PNG)],
     )
     assert (order.source, order.state, order.title) == (Source.tenant, State.new, "水管漏水")
     assert order.tenant_id == shop.world.tenants["TA"].id
@@ -108,7 +108,7 @@ def test_a_tenant_reports_a_repair_with_photos(session: Session, shop: Shop) -> 
         (AttachmentKind.photo, "image/png")
     ]
     assert [e.kind for e in order.events] == [EventKind.created]
-    photo = service.get_attachment(
+    photo = handling.get_attachment(
         session=session, actor=tenant, code=order.code, attachment_id=order.attachments[0].id
     )
     assert photo.data == PNG
@@ -127,7 +127,7 @@ def test_what_a_tenant_may_not_say(session: Session, shop: Shop) -> None:
             session=session,
             actor=tenant,
             data=WorkOrderCreate(category_code="ELEC", description="x", location="lobby"),
-            photos=[service.Upload("evil.svg", b"<svg onload=alert(1)>")],
+            photos=[attachments.Upload("evil.svg", b"<svg onload=alert(1)>")],
         )
     assert bad_photo.value.field == "file"
     with pytest.raises(Invalid) as category:
@@ -415,7 +415,7 @@ def test_who_may_move_a_job(session: Session, shop: Shop) -> None:
     ],
 )
 def test_material_amounts_round_half_up_to_the_fen(quantity: str, price: str, amount: str) -> None:
-    assert service.material_amount(Decimal(quantity), Decimal(price)) == Decimal(amount)
+    assert charges.material_amount(Decimal(quantity), Decimal(price)) == Decimal(amount)
 
 
 @pytest.mark.parametrize(
@@ -423,27 +423,27 @@ def test_material_amounts_round_half_up_to_the_fen(quantity: str, price: str, am
     [(45, "90.00", "67.50"), (50, "80.00", "66.67"), (1, "0.50", "0.01"), (90, "0", "0.00")],
 )
 def test_labour_amounts_round_half_up_to_the_fen(minutes: int, rate: str, amount: str) -> None:
-    assert service.labour_amount(minutes, Decimal(rate)) == Decimal(amount)
+    assert charges.labour_amount(minutes, Decimal(rate)) == Decimal(amount)
 
 
 def _work_it(session: Session, shop: Shop, order: WorkOrder) -> None:
     engineer = shop.actors["engineer"]
     for item, quantity, price in (("LED 灯管", "2", "35.50"), ("电线 (m)", "2.5", "4.99")):
-        service.add_material(
+        handling.add_material(
             session=session,
             actor=engineer,
             code=order.code,
             data=MaterialCreate(item=item, quantity=Decimal(quantity), unit_price=Decimal(price)),
         )
-    service.add_labour(
+    handling.add_labour(
         session=session, actor=engineer, code=order.code, data=LabourCreate(minutes=50)
     )
-    service.add_attachment(
+    handling.add_attachment(
         session=session,
         actor=engineer,
         code=order.code,
         kind=AttachmentKind.signature,
-        upload=service.Upload("sign.png", PNG),
+        upload=attachments.Upload("sign.png", PNG),
     )
 
 
@@ -458,9 +458,9 @@ def test_chargeable_work_becomes_a_pending_charge_when_verified(
     assert [m.amount for m in order.materials] == [Decimal("71.00"), Decimal("12.48")]
     assert [w.amount for w in order.labour] == [Decimal("75.00")]
     drive(session, staff, order, [Action.finish])
-    assert service.list_charges(session=session, actor=staff) == []  # not before verify
+    assert charges.list_charges(session=session, actor=staff) == []  # not before verify
     drive(session, staff, order, [Action.verify])
-    (charge,) = service.list_charges(session=session, actor=shop.actors["finance"])
+    (charge,) = charges.list_charges(session=session, actor=shop.actors["finance"])
     assert (charge.amount, charge.materials_amount, charge.labour_amount) == (
         Decimal("158.48"),
         Decimal("83.48"),
@@ -476,33 +476,33 @@ def test_chargeable_work_becomes_a_pending_charge_when_verified(
 
     # Reopened before billing: the charge is void and the next verify charges the new total.
     drive(session, staff, order, [Action.reopen, Action.accept, Action.start])
-    service.add_labour(
+    handling.add_labour(
         session=session,
         actor=shop.actors["engineer"],
         code=order.code,
         data=LabourCreate(minutes=30, hourly_rate=Decimal("100.00")),
     )
     drive(session, staff, order, [Action.finish, Action.verify])
-    charges = service.list_charges(session=session, actor=staff)
-    assert [(c.amount, c.status) for c in charges] == [
+    raised = charges.list_charges(session=session, actor=staff)
+    assert [(c.amount, c.status) for c in raised] == [
         (Decimal("208.48"), ChargeStatus.pending),
         (Decimal("158.48"), ChargeStatus.void),
     ]
     # Billed, then reopened: the bill stands, and only the extra work is charged next.
-    charges[0].status = ChargeStatus.billed
+    raised[0].status = ChargeStatus.billed
     drive(session, staff, order, [Action.reopen, Action.accept, Action.start])
-    service.add_material(
+    handling.add_material(
         session=session,
         actor=shop.actors["engineer"],
         code=order.code,
         data=MaterialCreate(item="开关", quantity=Decimal("1"), unit_price=Decimal("20.00")),
     )
     drive(session, staff, order, [Action.finish, Action.verify])
-    pending = service.list_charges(session=session, actor=staff, status=ChargeStatus.pending)
+    pending = charges.list_charges(session=session, actor=staff, status=ChargeStatus.pending)
     assert [c.amount for c in pending] == [Decimal("20.00")]
-    mine = service.list_charges(session=session, actor=shop.actors["tenant"])
+    mine = charges.list_charges(session=session, actor=shop.actors["tenant"])
     assert len(mine) == 3
-    assert service.list_charges(session=session, actor=shop.actors["tenant_b"]) == []
+    assert charges.list_charges(session=session, actor=shop.actors["tenant_b"]) == []
 
 
 def test_work_not_marked_chargeable_charges_nothing(session: Session, shop: Shop) -> None:

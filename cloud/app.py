@@ -5,8 +5,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from cloud.alarms.api import router as alarms_router
 from cloud.billing.api import router as billing_router
 from cloud.db.engine import make_engine, make_sessionmaker
+from cloud.devices.api import router as devices_router
 from cloud.energy.api import router as energy_router
 from cloud.errors import install_error_handlers
 from cloud.identity.api import router as identity_router
@@ -49,6 +51,8 @@ def create_app(settings: Settings, *, ui: bool = True) -> FastAPI:
         energy_router,
         billing_router,
         workorders_router,
+        devices_router,
+        alarms_router,
     ):
         api.include_router(router)
     app.include_router(api)

@@ -1,6 +1,8 @@
 """Every table of the cloud, imported in one place so `Base.metadata` is complete."""
 
+from cloud.alarms import models as alarms  # noqa: F401
 from cloud.db.base import Base
+from cloud.devices import models as devices  # noqa: F401
 from cloud.energy import models as energy  # noqa: F401
 from cloud.identity import models as identity  # noqa: F401
 from cloud.ingest import models as ingest  # noqa: F401

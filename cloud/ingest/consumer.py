@@ -306,7 +306,16 @@ def _dialect(sessions: sessionmaker[Session]) -> str | None:
 
 def _write(sessions: sessionmaker[Session], uplinks: Sequence[Uplink]) -> list[IngestOutcome]:
     with sessions.begin() as session:
-        return ingest_batch(session=session, uplinks=uplinks)
+        outcomes = ingest_batch(session=session, uplinks=uplinks)
+        _raise_alarms(session, uplinks)
+        return outcomes
+
+
+def _raise_alarms(session: Session, uplinks: Sequence[Uplink]) -> None:
+    """Event-driven alarm rules, in the batch's transaction (a failing rule costs nothing)."""
+    from cloud.alarms.evaluate import evaluate_uplinks_safely  # alarms import ingest's checks
+
+    evaluate_uplinks_safely(session=session, uplinks=uplinks)
 
 
 def _write_dead_letter(sessions: sessionmaker[Session], uplink: Uplink, reason: str) -> None:

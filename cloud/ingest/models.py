@@ -88,3 +88,19 @@ class DeadLetter(Base):
     cause: Mapped[str] = mapped_column(String(32))
     """One word to count by (`cloud.ingest.checks.Cause`); `reason` says what was wrong."""
     reason: Mapped[str] = mapped_column(Text)
+
+
+class DeadLetterReplay(Base):
+    """A dead letter submitted again (after a fix, e.g. its agent got registered): the letter
+    stays, marked by this row; what failed again is a new dead letter."""
+
+    __tablename__ = "dead_letter_replays"
+
+    id: Mapped[int] = mapped_column(IdType, Identity(), primary_key=True)
+    dead_letter_id: Mapped[int] = mapped_column(ForeignKey("dead_letters.id"), index=True)
+    replayed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    replayed_by: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    """`data`, `status` or `dead_letter`, as ingest took it this time."""
+    written: Mapped[int] = mapped_column(BigInteger, default=0)
+    reason: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,96 @@
+"""The rules every org starts with, and how a rule's parameters are read."""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cloud.alarms.models import AlarmRule, RuleKind, Severity
+from cloud.errors import Invalid
+
+OUTBOX_NEARLY_FULL = "outbox_nearly_full"
+"""The event an edge agent sends about itself when its outbox fills (`edge.outbox`)."""
+DOOR_AND_GATE_EVENTS = ("door.forced_open", "door.held_open", "gate.stuck")
+
+# code, name, kind, params, severity, work-order category (None: no job)
+DEFAULT_RULES: tuple[tuple[str, str, RuleKind, dict[str, Any], Severity, str | None], ...] = (
+    (
+        "meter-offline",
+        "电表离线 Meter offline",
+        RuleKind.meter_offline,
+        {"minutes": 15},
+        Severity.major,
+        "ELEC",
+    ),
+    (
+        "consumption-high",
+        "用电高于基线 Consumption above baseline",
+        RuleKind.consumption_baseline,
+        {"factor": 3.0, "weeks": 4, "min_kwh": 1.0},
+        Severity.minor,
+        None,
+    ),
+    (
+        "reverse-energy",
+        "反向电能 Reverse energy",
+        RuleKind.reverse_energy,
+        {"below_kw": -0.05},
+        Severity.major,
+        "ELEC",
+    ),
+    (
+        "outbox-full",
+        "边缘缓存将满 Edge outbox nearly full",
+        RuleKind.event,
+        {"events": [OUTBOX_NEARLY_FULL]},
+        Severity.critical,
+        None,
+    ),
+    (
+        "door-gate",
+        "门禁道闸告警 Door or gate alarm",
+        RuleKind.event,
+        {"events": list(DOOR_AND_GATE_EVENTS)},
+        Severity.major,
+        "ACCESS",
+    ),
+)
+
+
+def install_default_rules(*, session: Session, org_id: int) -> list[AlarmRule]:
+    """Add the default rules the org lacks (by code); idempotent. Flushes, never commits."""
+    have = set(session.scalars(select(AlarmRule.code).where(AlarmRule.org_id == org_id)))
+    added = [
+        AlarmRule(
+            org_id=org_id,
+            code=code,
+            name=name,
+            kind=kind,
+            params=dict(params),
+            severity=severity,
+            work_order_category=category,
+            enabled=True,
+        )
+        for code, name, kind, params, severity, category in DEFAULT_RULES
+        if code not in have
+    ]
+    session.add_all(added)
+    session.flush()
+    return added
+
+
+def number(rule: AlarmRule, name: str) -> float:
+    """A numeric parameter of `rule`, or Invalid naming it."""
+    value = rule.params.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Invalid(f"rule {rule.code} needs a number {name}", field=f"params.{name}")
+    return float(value)
+
+
+def events(rule: AlarmRule) -> frozenset[str]:
+    value = rule.params.get("events", [])
+    return (
+        frozenset(e for e in value if isinstance(e, str))
+        if isinstance(value, list)
+        else frozenset()
+    )

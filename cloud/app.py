@@ -12,6 +12,7 @@ from cloud.devices.api import router as devices_router
 from cloud.energy.api import router as energy_router
 from cloud.errors import install_error_handlers
 from cloud.identity.api import router as identity_router
+from cloud.ingest.api import router as dead_letters_router
 from cloud.leasing.api import router as leasing_router
 from cloud.leasing.contracts.api import router as contracts_router
 from cloud.properties.api import router as properties_router
@@ -53,6 +54,7 @@ def create_app(settings: Settings, *, ui: bool = True) -> FastAPI:
         workorders_router,
         devices_router,
         alarms_router,
+        dead_letters_router,
     ):
         api.include_router(router)
     app.include_router(api)

@@ -145,3 +145,90 @@ def seed(
         logins = seed_demo(session=session, site=site, timezone=settings.timezone)
     for login in logins:
         typer.echo(f"{login.role:<8} {login.username:<8} {login.password}")
+
+
+@app.command()
+def alarms(
+    every: Annotated[
+        float | None,
+        typer.Option(min=1, help="evaluate every this many seconds until Ctrl-C (default: once)"),
+    ] = None,
+) -> None:
+    """Evaluate the clock alarm rules (meter offline, consumption above baseline) once, or
+    every N seconds."""
+    import asyncio
+    import signal
+
+    from cloud.alarms.jobs import evaluate_periodic, watch_alarms
+    from cloud.db.engine import make_engine, make_sessionmaker
+
+    _logging()
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    if every is None:
+        with sessions.begin() as session:
+            count = evaluate_periodic(session=session)
+        typer.echo(f"{count} clock alarm(s) open")
+    else:
+
+        async def watch() -> None:
+            stop = asyncio.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+            await watch_alarms(sessions=sessions, stop=stop, every_s=every)
+
+        asyncio.run(watch())
+    engine.dispose()
+
+
+dead_letters_app = typer.Typer(help="Uplink the cloud could not take in.", no_args_is_help=True)
+app.add_typer(dead_letters_app, name="dead-letters")
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(
+    limit: Annotated[int, typer.Option(min=1, help="newest this many")] = 50,
+) -> None:
+    """Show the newest dead letters: id, when, cause, replays, topic and reason."""
+    from cloud.db.engine import make_engine, make_sessionmaker
+    from cloud.ingest.replay import list_dead_letters
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine)() as session:
+        for view in list_dead_letters(session=session, actor=None, limit=limit):
+            letter = view.letter
+            replayed = f"replayed×{len(view.replays)}" if view.replays else "-"
+            typer.echo(
+                f"{letter.id:>8} {letter.received_at:%Y-%m-%d %H:%M:%S} {letter.cause:<15} "
+                f"{replayed:<11} {letter.topic} {letter.reason[:120]}"
+            )
+    engine.dispose()
+
+
+@dead_letters_app.command("replay")
+def dead_letters_replay(
+    ids: Annotated[list[int], typer.Argument(help="dead letter ids (from `list`)")],
+) -> None:
+    """Submit dead letters again through the same checks, after a fix (e.g. the agent or
+    device got registered); each is marked with what became of it, never deleted."""
+    from cloud.db.engine import make_engine, make_sessionmaker
+    from cloud.errors import NotFound
+    from cloud.ingest.replay import replay
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    failed = False
+    for letter_id in ids:
+        with make_sessionmaker(engine).begin() as session:
+            try:
+                mark = replay(session=session, actor=None, dead_letter_id=letter_id)
+            except NotFound as exc:
+                typer.echo(str(exc), err=True)
+                failed = True
+                continue
+            typer.echo(f"{letter_id}: {mark.outcome}, {mark.written} written {mark.reason or ''}")
+    engine.dispose()
+    if failed:
+        raise typer.Exit(code=1)

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cloud.alarms.rules import install_default_rules
 from cloud.db.base import Base
+from cloud.devices import service as devices_service
 from cloud.energy.models import Meter
 from cloud.identity import service as identity_service
 from cloud.identity.models import Org, Role, User
@@ -282,6 +284,8 @@ def seed_demo(
         tenant=users["tenant"],
         now=datetime.now(UTC),
     )
+    install_default_rules(session=session, org_id=org.id)
+    devices_service.expect_config(session=session, agent=agent, config_hash=site.config_hash())
     return list(LOGINS)
 
 

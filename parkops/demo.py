@@ -22,9 +22,11 @@ import yaml
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.alarms.jobs import watch_alarms
 from cloud.app import create_app
 from cloud.billing import service as billing_service
 from cloud.db.migrate import upgrade
+from cloud.devices.listener import run_status_listener
 from cloud.energy import service as energy_service
 from cloud.energy.schemas import ReadingCreate
 from cloud.identity import service as identity_service
@@ -164,6 +166,12 @@ async def _run_site(
         await asyncio.wait_for(asyncio.gather(site_ready.wait(), ingest_ready.wait()), 30)
         background.append(tasks.create_task(run_agent(site, stop=stop)))
         background.append(tasks.create_task(watch_slas(sessions=app.state.sessions, stop=stop)))
+        background.append(tasks.create_task(watch_alarms(sessions=app.state.sessions, stop=stop)))
+        background.append(
+            tasks.create_task(
+                run_status_listener(settings=settings, sessions=app.state.sessions, stop=stop)
+            )
+        )
         web = tasks.create_task(server.serve())
         while not server.started:
             await asyncio.sleep(0.05)

@@ -115,6 +115,12 @@ def set_expected_config(
     return get_agent(session=session, actor=actor, code=code)
 
 
+def expect_config(*, session: Session, agent: EdgeAgent, config_hash: str) -> None:
+    """System side (seeding, deployment): the config `agent` should run from now on."""
+    _state(session, agent).expected_config_hash = config_hash
+    session.flush()
+
+
 def drifting_agents(*, session: Session, actor: Actor) -> list[AgentView]:
     return [view for view in list_agents(session=session, actor=actor) if view.drift]
 

@@ -15,6 +15,7 @@ from cloud.identity.api import router as identity_router
 from cloud.ingest.api import router as dead_letters_router
 from cloud.leasing.api import router as leasing_router
 from cloud.leasing.contracts.api import router as contracts_router
+from cloud.metrics import install_app_metrics
 from cloud.properties.api import router as properties_router
 from cloud.settings import Settings
 from cloud.workorders.api import router as workorders_router
@@ -58,6 +59,8 @@ def create_app(settings: Settings, *, ui: bool = True) -> FastAPI:
     ):
         api.include_router(router)
     app.include_router(api)
+
+    install_app_metrics(app, app.state.sessions)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -90,8 +90,13 @@ def ingest(
             "use --shared for single workers on several hosts",
         ),
     ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="serve /metrics on 127.0.0.1 from this port (worker n: port + n)"),
+    ] = None,
 ) -> None:
     """Take in what edge agents publish on PARKOPS_MQTT_URL and ack it after each commit.
+    The first worker also records agents' births and wills (`up/status`, not shared).
 
     Several workers split the stream through a shared subscription, which needs a broker that
     has them (Mosquitto 2, EMQX; the demo's embedded broker does not) and PostgreSQL.
@@ -103,12 +108,13 @@ def ingest(
     settings = Settings()
     share = shared if shared is not None else workers > 1
     if workers == 1:
-        serve_worker(settings=settings, shared=share)
+        serve_worker(settings=settings, shared=share, metrics_port=metrics_port)
         return
     if normalize_url(settings.database_url).get_backend_name() != "postgresql":
         typer.echo("several ingest workers need PostgreSQL (SQLite has one writer)", err=True)
         raise typer.Exit(code=2)
-    raise typer.Exit(code=run_workers(settings=settings, count=workers, shared=share))
+    code = run_workers(settings=settings, count=workers, shared=share, metrics_port=metrics_port)
+    raise typer.Exit(code=code)
 
 
 @app.command()

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import aiomqtt
 import psycopg
@@ -30,6 +30,9 @@ from cloud.ingest.service import AckToSend, IngestOutcome, dead_letter_whole, in
 from cloud.settings import Settings
 from protocols import topics
 from protocols.mqtt_url import parse_broker_url
+
+if TYPE_CHECKING:
+    from cloud.metrics import IngestMetrics
 
 log = logging.getLogger(__name__)
 
@@ -101,13 +104,14 @@ async def run_ingest(
     stop: asyncio.Event | None = None,
     ready: asyncio.Event | None = None,
     shared: bool = False,
+    metrics: "IngestMetrics | None" = None,
 ) -> None:
     """Consume uplink messages until `stop` is set (or forever); `ready` is set once subscribed.
 
     With `shared`, this worker is one of several splitting the stream by a `$share`
     subscription; that needs a broker with shared subscriptions (Mosquitto 2, EMQX)."""
     consume = asyncio.create_task(
-        _consume(settings, sessions, ready, shared=shared), name="parkops-ingest"
+        _consume(settings, sessions, ready, shared=shared, metrics=metrics), name="parkops-ingest"
     )
     if stop is None:
         await consume
@@ -129,10 +133,11 @@ async def _consume(
     ready: asyncio.Event | None,
     *,
     shared: bool,
+    metrics: "IngestMetrics | None" = None,
 ) -> None:
     broker = parse_broker_url(settings.mqtt_url)
     link = _Trouble(f"MQTT link to {broker}")
-    writer = _Writer(sessions)
+    writer = _Writer(sessions, metrics)
     topic_filter = subscription(shared=shared)
     delay = BACKOFF_MIN_S
     while True:
@@ -230,8 +235,11 @@ async def _next_batch(inbox: asyncio.Queue[_Received], batching: Batching) -> li
 class _Writer:
     """Writes batches, retrying through database outages, then acks them."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], metrics: "IngestMetrics | None" = None
+    ) -> None:
         self.sessions = sessions
+        self.metrics = metrics
         self.batching = BATCHED if _dialect(sessions) == "postgresql" else PER_MESSAGE
         self.database = _Trouble("ingest database write")
 
@@ -246,6 +254,8 @@ class _Writer:
                 _puback(client, received.message)
             await _publish_acks(client, outcomes)
             _log_dead_letters(outcomes)
+            if self.metrics is not None:
+                self.metrics.observe([r.uplink for r in batch], outcomes)
             log.debug(
                 "batch of %d messages (%d records) committed in %.0f ms, acked in %.0f ms; "
                 "%d waiting",

@@ -11,8 +11,12 @@ from multiprocessing.connection import wait
 from types import FrameType
 from typing import Any
 
+from prometheus_client import start_http_server
+
 from cloud.db.engine import make_engine, make_sessionmaker, normalize_url
+from cloud.devices.listener import run_status_listener
 from cloud.ingest.consumer import run_ingest
+from cloud.metrics import IngestMetrics
 from cloud.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,11 +28,21 @@ STATEMENT_TIMEOUT_MS = 60_000
 hung peer) is cancelled, and the batch retried, rather than blocking the worker for good."""
 
 
-def serve_worker(*, settings: Settings, shared: bool) -> None:
+def serve_worker(
+    *,
+    settings: Settings,
+    shared: bool,
+    status_listener: bool = True,
+    metrics_port: int | None = None,
+) -> None:
     """Run one worker in this process until SIGINT or SIGTERM, or until the process that
-    started it (if it is a child of `run_workers`) is gone, so no worker outlives its parent."""
+    started it (if it is a child of `run_workers`) is gone, so no worker outlives its parent.
+
+    With `status_listener` it also records agents' births and wills (one process of a
+    deployment should); with `metrics_port` it serves /metrics on that port."""
     engine = make_engine(settings.database_url, **_engine_options(settings.database_url))
     sessions = make_sessionmaker(engine)
+    metrics = _serve_metrics(metrics_port)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -38,12 +52,28 @@ def serve_worker(*, settings: Settings, shared: bool) -> None:
         parent = multiprocessing.parent_process()
         if parent is not None:
             loop.add_reader(parent.sentinel, stop.set)
-        await run_ingest(settings=settings, sessions=sessions, stop=stop, shared=shared)
+        ingest = run_ingest(
+            settings=settings, sessions=sessions, stop=stop, shared=shared, metrics=metrics
+        )
+        if not status_listener:
+            await ingest
+            return
+        status = run_status_listener(settings=settings, sessions=sessions, stop=stop)
+        await asyncio.gather(ingest, status)
 
     try:
         asyncio.run(main())
     finally:
         engine.dispose()
+
+
+def _serve_metrics(port: int | None) -> IngestMetrics | None:
+    if port is None:
+        return None
+    metrics = IngestMetrics()
+    start_http_server(port, addr="127.0.0.1", registry=metrics.registry)  # a daemon thread
+    log.info("ingest metrics on http://127.0.0.1:%d/metrics", port)
+    return metrics
 
 
 def _engine_options(url: str) -> dict[str, Any]:
@@ -53,7 +83,9 @@ def _engine_options(url: str) -> dict[str, Any]:
     return {"connect_args": {"connect_timeout": 10, "options": options, "keepalives_idle": 30}}
 
 
-def run_workers(*, settings: Settings, count: int, shared: bool) -> int:
+def run_workers(
+    *, settings: Settings, count: int, shared: bool, metrics_port: int | None = None
+) -> int:
     """Run `count` worker processes until SIGINT or SIGTERM (exit code 0), or until one of them
     ends by itself: then stop the rest and return 1, for the service manager to restart us."""
     # Forked before this process has started a thread or a connection, a child starts at once
@@ -65,7 +97,11 @@ def run_workers(*, settings: Settings, count: int, shared: bool) -> int:
     )
     processes = [
         context.Process(
-            target=_child, args=(settings, shared), name=f"parkops-ingest-{n}", daemon=False
+            target=_child,
+            # The first worker also listens to agents' status; each serves its own metrics port.
+            args=(settings, shared, n == 0, None if metrics_port is None else metrics_port + n),
+            name=f"parkops-ingest-{n}",
+            daemon=False,
         )
         for n in range(count)
     ]
@@ -102,10 +138,17 @@ def _stop_all(processes: Sequence[multiprocessing.process.BaseProcess]) -> None:
             process.join()
 
 
-def _child(settings: Settings, shared: bool) -> None:
+def _child(
+    settings: Settings, shared: bool, status_listener: bool, metrics_port: int | None
+) -> None:
     logging.basicConfig(
         level=logging.INFO,
         format=f"%(asctime)s %(levelname)s {multiprocessing.current_process().name} "
         "%(name)s: %(message)s",
     )
-    serve_worker(settings=settings, shared=shared)
+    serve_worker(
+        settings=settings,
+        shared=shared,
+        status_listener=status_listener,
+        metrics_port=metrics_port,
+    )

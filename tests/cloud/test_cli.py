@@ -70,4 +70,8 @@ def test_ingest_takes_workers_behind_a_shared_subscription() -> None:
     # More consumers are worker processes behind `$share`: tests/cloud/ingest/test_workers.py.
     cloud = typer.main.get_command(app)
     assert isinstance(cloud, typer.core.TyperGroup)
-    assert [param.name for param in cloud.commands["ingest"].params] == ["workers", "shared"]
+    assert [param.name for param in cloud.commands["ingest"].params] == [
+        "workers",
+        "shared",
+        "metrics_port",
+    ]

@@ -92,7 +92,7 @@ def ingest(
     ] = None,
     metrics_port: Annotated[
         int | None,
-        typer.Option(help="serve /metrics on 127.0.0.1 from this port (worker n: port + n)"),
+        typer.Option(help="serve /metrics on PARKOPS_HTTP_HOST at this port (worker n: port + n)"),
     ] = None,
 ) -> None:
     """Take in what edge agents publish on PARKOPS_MQTT_URL and ack it after each commit.

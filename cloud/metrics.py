@@ -8,11 +8,20 @@ serves its own port (`--metrics-port` + worker number) and Prometheus scrapes ea
 prometheus-client's multiprocess mode (a shared directory of mmap files, no custom collectors).
 """
 
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    start_http_server,
+)
 from prometheus_client import generate_latest as _render
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -24,6 +33,8 @@ from cloud.devices.service import count_online
 from cloud.ingest.checks import Cause, DataUplink, Rejected, Uplink
 from cloud.ingest.models import DeadLetter
 from cloud.ingest.service import IngestOutcome
+
+log = logging.getLogger(__name__)
 
 _BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 _LAG_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 86400)
@@ -158,3 +169,20 @@ def _dead_letter_causes(uplink: Uplink, outcome: IngestOutcome) -> list[str]:
     # Records refused by the checks carry their cause; the rest name an unknown device.
     checked = [r.cause.value for r in uplink.refused.values()][: outcome.dead_lettered]
     return checked + [Cause.UNKNOWN_DEVICE.value] * (outcome.dead_lettered - len(checked))
+
+
+@contextmanager
+def serve_ingest_metrics(*, host: str, port: int | None) -> Iterator[IngestMetrics | None]:
+    """A worker's metrics, served on `host:port/metrics` for the block (none without a port)."""
+    if port is None:
+        yield None
+        return
+    metrics = IngestMetrics()
+    server, thread = start_http_server(port, addr=host, registry=metrics.registry)
+    log.info("ingest metrics on http://%s:%d/metrics", host, port)
+    try:
+        yield metrics
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

@@ -1,6 +1,6 @@
 """`/alarms`: open alarms, acknowledged or cleared with a note."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi.responses import RedirectResponse
 from nicegui import ui
@@ -45,7 +45,7 @@ def _blocks(ctx: WebContext) -> None:
     ui.timer(REFRESH_S, guarded(refresh))
 
 
-def _card(ctx: WebContext, alarm: Alarm, refresh: Callable[[], object]) -> None:
+def _card(ctx: WebContext, alarm: Alarm, refresh: Callable[[], Awaitable[None]]) -> None:
     colour = {"critical": "red", "major": "orange", "minor": "amber"}[alarm.rule.severity]
     with (
         ui.card().classes(f"w-full border-l-4 border-{colour}-6").props(f'data-alarm="{alarm.id}"')
@@ -66,7 +66,7 @@ def _card(ctx: WebContext, alarm: Alarm, refresh: Callable[[], object]) -> None:
 
         async def act(action: Callable[..., Alarm]) -> None:
             await as_user(ctx, action, alarm_id=alarm.id, note=note.value or "")
-            await refresh()  # type: ignore[misc]
+            await refresh()
 
         with ui.row():
             if alarm.state == AlarmState.raised:

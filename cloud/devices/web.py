@@ -1,6 +1,8 @@
 """`/devices`: edge agents online or offline with last seen and config drift; meters with their
 last values."""
 
+from datetime import datetime
+
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
@@ -27,9 +29,7 @@ def register(ctx: WebContext) -> None:
         return None
 
 
-def _when(ctx: WebContext, value: object) -> str:
-    from datetime import datetime
-
+def _when(ctx: WebContext, value: datetime | None) -> str:
     return (
         value.astimezone(ctx.zone).strftime("%m-%d %H:%M:%S")
         if isinstance(value, datetime)

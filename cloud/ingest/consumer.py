@@ -88,13 +88,18 @@ class _Trouble:
         self.failing = False
 
 
+DATA_FILTER: Final = f"{topics.PREFIX}/+/+/up/data"
+"""Data only: agents' retained `up/status` goes to the one plain subscription of
+`cloud.devices.listener` (brokers do not reliably deliver retained messages to `$share`)."""
+
+
 def subscription(*, shared: bool) -> str:
-    """The uplink filter, shared among the `ingest` group when several workers split the work.
+    """The data filter, shared among the `ingest` group when several workers split the work.
 
     A lone worker subscribes without `$share`: the demo's embedded broker (amqtt 0.12) grants a
     `$share/...` subscription but never delivers anything to it, so a shared filter there would
     take in nothing, silently."""
-    return topics.shared_uplink_filter(SHARE_GROUP) if shared else topics.UPLINK_FILTER
+    return f"$share/{SHARE_GROUP}/{DATA_FILTER}" if shared else DATA_FILTER
 
 
 async def run_ingest(

@@ -11,12 +11,10 @@ from multiprocessing.connection import wait
 from types import FrameType
 from typing import Any
 
-from prometheus_client import start_http_server
-
 from cloud.db.engine import make_engine, make_sessionmaker, normalize_url
 from cloud.devices.listener import run_status_listener
 from cloud.ingest.consumer import run_ingest
-from cloud.metrics import IngestMetrics
+from cloud.metrics import IngestMetrics, serve_ingest_metrics
 from cloud.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,9 +40,8 @@ def serve_worker(
     deployment should); with `metrics_port` it serves /metrics on that port."""
     engine = make_engine(settings.database_url, **_engine_options(settings.database_url))
     sessions = make_sessionmaker(engine)
-    metrics = _serve_metrics(metrics_port)
 
-    async def main() -> None:
+    async def main(metrics: IngestMetrics | None) -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -62,18 +59,10 @@ def serve_worker(
         await asyncio.gather(ingest, status)
 
     try:
-        asyncio.run(main())
+        with serve_ingest_metrics(host=settings.http_host, port=metrics_port) as metrics:
+            asyncio.run(main(metrics))
     finally:
         engine.dispose()
-
-
-def _serve_metrics(port: int | None) -> IngestMetrics | None:
-    if port is None:
-        return None
-    metrics = IngestMetrics()
-    start_http_server(port, addr="127.0.0.1", registry=metrics.registry)  # a daemon thread
-    log.info("ingest metrics on http://127.0.0.1:%d/metrics", port)
-    return metrics
 
 
 def _engine_options(url: str) -> dict[str, Any]:

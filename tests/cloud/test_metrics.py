@@ -1,7 +1,10 @@
 """/metrics of the cloud app and the counts of an ingest worker, in the Prometheus text format."""
 
+import asyncio
+import urllib.request
 from datetime import UTC, datetime, timedelta
 
+import aiomqtt
 from httpx import AsyncClient
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
@@ -11,9 +14,14 @@ from cloud.alarms import service as alarms_service
 from cloud.alarms.rules import install_default_rules
 from cloud.ingest import consumer
 from cloud.ingest.checks import check_uplink
-from cloud.metrics import IngestMetrics
-from tests.cloud.factories import World
-from tests.cloud.ingest.batches import batch
+from cloud.ingest.consumer import run_ingest
+from cloud.metrics import IngestMetrics, serve_ingest_metrics
+from cloud.settings import Settings
+from protocols import topics
+from protocols.mqtt_url import parse_broker_url
+from tests.cloud.factories import World, make_world
+from tests.cloud.ingest.batches import batch, recently
+from tests.conftest import free_tcp_port
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -73,3 +81,48 @@ def test_ingest_metrics_count_traffic(sessions: sessionmaker[Session], world: Wo
     assert got[("parkops_ingest_batch_records_sum", ())] == 13 + 10
     assert got[("parkops_ingest_lag_seconds_count", ())] == 2
     assert IngestMetrics().registry is not metrics.registry  # no shared global counts
+
+
+async def test_a_worker_serves_counts_that_follow_its_traffic(
+    sessions: sessionmaker[Session], mosquitto_url: str, unique_code: str
+) -> None:
+    site, agent = f"s{unique_code}", unique_code
+    with sessions.begin() as session:
+        make_world(session, org_code=unique_code, site_code=site, agent_code=agent)
+    port = free_tcp_port()
+    url = f"http://127.0.0.1:{port}/metrics"
+    stop, ready = asyncio.Event(), asyncio.Event()
+    with serve_ingest_metrics(host="127.0.0.1", port=port) as metrics:
+        assert metrics is not None
+        before = _samples(await asyncio.to_thread(_fetch, url))
+        assert ("parkops_ingest_records_total", (("result", "written"),)) not in before
+        worker = asyncio.create_task(
+            run_ingest(
+                settings=Settings(mqtt_url=mosquitto_url),
+                sessions=sessions,
+                stop=stop,
+                ready=ready,
+                metrics=metrics,
+            )
+        )
+        try:
+            await asyncio.wait_for(ready.wait(), 10)
+            broker = parse_broker_url(mosquitto_url)
+            async with aiomqtt.Client(broker.host, broker.port) as edge:
+                await edge.subscribe(topics.ack(site, agent), qos=1)
+                data = batch(range(1, 6), site=site, agent=agent, t0=recently())
+                await edge.publish(topics.data(site, agent), data.model_dump_json(), qos=1)
+                async with asyncio.timeout(10):
+                    await anext(edge.messages)  # the ack: committed and counted
+            after = _samples(await asyncio.to_thread(_fetch, url))
+        finally:
+            stop.set()
+            await asyncio.wait_for(worker, 10)
+    assert after[("parkops_ingest_records_total", (("result", "written"),))] == 5
+    assert after[("parkops_ingest_messages_total", (("kind", "data"),))] == 1
+    assert after[("parkops_ingest_lag_seconds_count", ())] == 1
+
+
+def _fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return str(response.read().decode())

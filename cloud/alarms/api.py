@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from cloud.alarms import service
 from cloud.alarms.models import AlarmState
-from cloud.alarms.schemas import AlarmNote, AlarmRead, RuleRead
+from cloud.alarms.schemas import AlarmNote, AlarmRead, RuleRead, RuleUpdate
 from cloud.deps import CurrentActor, SessionDep
 
 router = APIRouter(prefix="/alarms", tags=["alarms"])
@@ -26,6 +26,25 @@ def list_alarms(
 @router.get("/rules", response_model=list[RuleRead])
 def list_alarm_rules(session: SessionDep, actor: CurrentActor) -> list[RuleRead]:
     return [RuleRead.of(rule) for rule in service.list_rules(session=session, actor=actor)]
+
+
+@router.patch("/rules/{code}", response_model=RuleRead)
+def update_alarm_rule(
+    code: str, body: RuleUpdate, session: SessionDep, actor: CurrentActor
+) -> RuleRead:
+    given = body.model_dump(exclude_unset=True)
+    rule = service.update_rule(
+        session=session,
+        actor=actor,
+        code=code,
+        enabled=body.enabled,
+        params=body.params,
+        severity=body.severity,
+        work_order_category=body.work_order_category,
+        clear_work_order_category="work_order_category" in given
+        and body.work_order_category is None,
+    )
+    return RuleRead.of(rule)
 
 
 @router.get("/{alarm_id}", response_model=AlarmRead)

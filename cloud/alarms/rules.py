@@ -94,3 +94,21 @@ def events(rule: AlarmRule) -> frozenset[str]:
         if isinstance(value, list)
         else frozenset()
     )
+
+
+REQUIRED_NUMBERS: dict[RuleKind, tuple[str, ...]] = {
+    RuleKind.meter_offline: ("minutes",),
+    RuleKind.consumption_baseline: ("factor", "weeks", "min_kwh"),
+    RuleKind.reverse_energy: ("below_kw",),
+    RuleKind.event: (),
+}
+
+
+def check_params(kind: RuleKind, params: dict[str, Any]) -> None:
+    """Invalid unless `params` holds what a rule of `kind` reads."""
+    probe = AlarmRule(code=kind.value, kind=kind, params=params)
+    for name in REQUIRED_NUMBERS[kind]:
+        if number(probe, name) <= 0 and name != "below_kw":
+            raise Invalid(f"{name} must be above zero", field=f"params.{name}")
+    if kind == RuleKind.event and not events(probe):
+        raise Invalid("an event rule needs a list of event names", field="params.events")

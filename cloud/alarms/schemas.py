@@ -70,3 +70,12 @@ class RuleRead(BaseModel):
             work_order_category=rule.work_order_category,
             enabled=rule.enabled,
         )
+
+
+class RuleUpdate(BaseModel):
+    """Only the fields given change; `work_order_category: null` stops the rule opening jobs."""
+
+    enabled: bool | None = None
+    params: dict[str, Any] | None = None
+    severity: Severity | None = None
+    work_order_category: str | None = Field(default=None, max_length=64)

@@ -4,12 +4,14 @@ cleared; the work order a rule asks for, and the notices."""
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cloud.alarms.models import Alarm, AlarmRule, AlarmState
+from cloud.alarms import rules
+from cloud.alarms.models import Alarm, AlarmRule, AlarmState, Severity
 from cloud.alarms.notify import AlarmNotice, notify
 from cloud.db.base import utcnow
 from cloud.errors import Conflict, NotFound, ParkopsError
@@ -191,6 +193,40 @@ def list_rules(*, session: Session, actor: Actor) -> list[AlarmRule]:
     require_role(actor, *VIEWERS)
     query = select(AlarmRule).where(AlarmRule.org_id == actor.org_id).order_by(AlarmRule.code)
     return list(session.scalars(query))
+
+
+def update_rule(
+    *,
+    session: Session,
+    actor: Actor,
+    code: str,
+    enabled: bool | None = None,
+    params: dict[str, Any] | None = None,
+    severity: Severity | None = None,
+    work_order_category: str | None = None,
+    clear_work_order_category: bool = False,
+) -> AlarmRule:
+    """Change a rule of the org (admins): switch it, tune its parameters, its severity, the
+    work-order category it opens jobs in (or none). Flushes, never commits."""
+    require_role(actor, Role.admin)
+    rule = session.scalar(
+        select(AlarmRule).where(AlarmRule.org_id == actor.org_id, AlarmRule.code == code)
+    )
+    if rule is None:
+        raise NotFound(f"no alarm rule {code}")
+    if params is not None:
+        rules.check_params(rule.kind, params)
+        rule.params = dict(params)
+    if enabled is not None:
+        rule.enabled = enabled
+    if severity is not None:
+        rule.severity = severity
+    if clear_work_order_category:
+        rule.work_order_category = None
+    elif work_order_category is not None:
+        rule.work_order_category = work_order_category
+    session.flush()
+    return rule
 
 
 def count_open(session: Session) -> dict[str, int]:

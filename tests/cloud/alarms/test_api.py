@@ -74,3 +74,25 @@ def test_an_org_sees_only_its_own_alarms(
     finance = world.actors["finance"]
     with pytest.raises(Forbidden):
         service.list_alarms(session=session, actor=finance)
+
+
+async def test_admins_tune_rules_with_checked_parameters(
+    client: AsyncClient, world: World, rules: dict[str, AlarmRule]
+) -> None:
+    admin, engineer = await login(client, "acme-admin"), await login(client, "acme-engineer")
+    url = f"{API}/alarms/rules/meter-offline"
+    changed = await client.patch(
+        url, json={"params": {"minutes": 30}, "work_order_category": None}, headers=admin
+    )
+    assert changed.status_code == 200
+    assert (changed.json()["params"], changed.json()["work_order_category"]) == (
+        {"minutes": 30},
+        None,
+    )
+    bad = await client.patch(url, json={"params": {"minutes": "soon"}}, headers=admin)
+    assert bad.status_code == 422 and bad.json()["field"] == "params.minutes"
+    off = await client.patch(url, json={"enabled": False}, headers=admin)
+    assert off.json()["enabled"] is False and off.json()["params"] == {"minutes": 30}
+    assert (await client.patch(url, json={"enabled": True}, headers=engineer)).status_code == 403
+    missing = await client.patch(f"{API}/alarms/rules/nope", json={}, headers=admin)
+    assert missing.status_code == 404

@@ -134,8 +134,15 @@ def test_reverse_energy_raises_on_negative_power_only(
     _send(sessions, _power(1.5, minutes_ago(3)), _event("cover_open", minutes_ago(3)))
     assert _alarms(session, rules["reverse-energy"]) == []
     _send(sessions, _power(-0.8, minutes_ago(2)))
+    _send(sessions, _power(-0.9, minutes_ago(1)))
     [alarm] = _alarms(session, rules["reverse-energy"])
-    assert alarm.subject == "M-101" and "-0.8" in alarm.message
+    assert alarm.subject == "M-101" and "-0.9" in alarm.message and alarm.count == 2
+    assert alarm.work_order_id is not None  # the rule opens ELEC jobs
+    service.clear(session=session, actor=world.actors["admin"], alarm_id=alarm.id, note="CT fixed")
+    session.commit()
+    _send(sessions, _power(1.2, minutes_ago(0.5)))
+    [alarm] = _alarms(session, rules["reverse-energy"])
+    assert alarm.state == AlarmState.cleared
 
 
 def test_a_disabled_rule_and_an_unknown_device_raise_nothing(

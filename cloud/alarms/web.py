@@ -33,8 +33,14 @@ def _blocks(ctx: WebContext) -> None:
         empty = ui.label(t("alarms.none")).classes("text-grey-7")
         listing = ui.column().classes("w-full gap-2")
 
+    shown: list[tuple[int, str, int]] = []
+
     async def refresh() -> None:
         alarms = await as_user(ctx, service.list_alarms)
+        now = [(a.id, a.state.value, a.count) for a in alarms]
+        if now == shown:
+            return  # redrawing would wipe a note someone is typing
+        shown[:] = now
         empty.set_visibility(not alarms)
         listing.clear()
         with listing:

@@ -33,17 +33,22 @@ def evaluate_uplinks_safely(*, session: Session, uplinks: Sequence[Uplink]) -> i
 
 
 def evaluate_uplinks(*, session: Session, uplinks: Sequence[Uplink]) -> int:
-    """Raise the alarms the records of `uplinks` call for. Flushes, never commits."""
+    """Raise the alarms the records of `uplinks` call for. Flushes, never commits.
+
+    Rules are matched in memory first; the database is asked about devices only for records
+    that trip a rule, so ordinary readings cost one lookup of agent and rules per batch."""
     raised = 0
+    seen: dict[tuple[str, str], tuple[EdgeAgent, list[AlarmRule]] | None] = {}
     for uplink in uplinks:
         if not isinstance(uplink, DataUplink):
             continue
-        agent = find_agent(session, uplink.topic.site, uplink.topic.agent)
-        if agent is None:
-            continue
-        rules = _rules(session, agent.org_id)
-        if rules:
-            raised += _evaluate(session, agent, uplink, rules)
+        key = (uplink.topic.site, uplink.topic.agent)
+        if key not in seen:
+            agent = find_agent(session, *key)
+            seen[key] = (agent, _rules(session, agent.org_id)) if agent is not None else None
+        found = seen[key]
+        if found is not None and found[1]:
+            raised += _evaluate(session, *found, uplink)
     return raised
 
 
@@ -59,24 +64,29 @@ def _rules(session: Session, org_id: int) -> list[AlarmRule]:
 
 
 def _evaluate(
-    session: Session, agent: EdgeAgent, uplink: DataUplink, rules: list[AlarmRule]
+    session: Session, agent: EdgeAgent, rules: list[AlarmRule], uplink: DataUplink
 ) -> int:
-    codes = {r.device for r in uplink.batch.records}
+    tripped = [
+        (record, rule, message)
+        for i, record in enumerate(uplink.batch.records)
+        if i not in uplink.refused  # a dead letter, not data
+        for rule in rules
+        if (message := _message(rule, record)) is not None
+    ]
+    if not tripped:
+        return 0
+    codes = {record.device for record, _, _ in tripped}
     known = set(
         session.scalars(select(Meter.code).where(Meter.agent_id == agent.id, Meter.code.in_(codes)))
     )
     known.add(agent.code)  # an agent reports events about itself under its own code
     raised = 0
-    for i, record in enumerate(uplink.batch.records):
-        if i in uplink.refused or record.device not in known:
-            continue  # a dead letter, not data
-        for rule in rules:
-            message = _message(rule, record)
-            if message is not None:
-                raise_alarm(
-                    session=session, rule=rule, subject=record.device, message=message, at=record.ts
-                )
-                raised += 1
+    for record, rule, message in tripped:
+        if record.device in known:  # else an unknown device's record: a dead letter
+            raise_alarm(
+                session=session, rule=rule, subject=record.device, message=message, at=record.ts
+            )
+            raised += 1
     return raised
 
 

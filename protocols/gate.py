@@ -193,6 +193,7 @@ DenyReason = Literal[
     "unpaid",
     "cloud_unreachable",
     "full",
+    "unread",
 ]
 
 

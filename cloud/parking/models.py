@@ -170,6 +170,7 @@ class ParkingSession(Base):
     waived_reason: Mapped[str | None] = mapped_column(Text)
     waived_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    vehicle: Mapped[Vehicle | None] = relationship(lazy="joined")
     entry_gate: Mapped[Gate | None] = relationship(lazy="joined", foreign_keys=[entry_gate_id])
     exit_gate: Mapped[Gate | None] = relationship(lazy="joined", foreign_keys=[exit_gate_id])
 
@@ -206,6 +207,8 @@ class AllowListVersion(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     plates: Mapped[int]
     credentials: Mapped[int]
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When it last reached the broker; None makes the next run publish it again."""
 
 
 class EventCursor(Base):

@@ -225,6 +225,7 @@ class ManualOpenData(_Message):
     reason: str = Field(min_length=1, max_length=200)
     by: str = Field(min_length=1, max_length=64, description="who: user id or name")
     via: Literal["local", "cloud"] = "local"
+    opened: bool = Field(default=True, description="false if the barrier did not take it")
     plate: str | None = Field(default=None, max_length=16)
     command_id: str | None = Field(default=None, description="the down/cmd id, if via cloud")
 

@@ -55,7 +55,8 @@ class LiveBarrier:
     vehicle_on_loop: bool = False
     coils: list[bool] = field(default_factory=lambda: [False] * COILS)
     pulses: list[float] = field(default_factory=list)
-    """`time.perf_counter()` of every switch-on of the open coil."""
+    """`time.perf_counter()` of every write switching the open coil on (also while it is on:
+    each is an open command, and keeps the barrier up longer)."""
     up_until: float = 0.0
     pulse_seen: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -73,7 +74,7 @@ class LiveBarrier:
         )
 
     def switch(self, coil: int, on: bool) -> None:
-        if on and not self.coils[coil] and coil == self.board.open_coil:
+        if on and coil == self.board.open_coil:
             now = time.perf_counter()
             self.pulses.append(now)
             self.up_until = now + self.board.up_s

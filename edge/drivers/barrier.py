@@ -50,6 +50,8 @@ class BarrierDriver:
         self.lane, self.board = lane, board
         self.unit_id, self.open_coil, self.pulse_s = unit_id, open_coil, pulse_s
         self.loop_input, self.open_input = loop_input, open_input
+        self._opens = 0
+        """Opens so far: a release switches off only if no open came after its own."""
         self._releases: set[asyncio.Task[None]] = set()
         """Coil releases under way; held so they are not collected mid-pulse."""
 
@@ -60,7 +62,9 @@ class BarrierDriver:
         """Switch the open coil on (returns once the board confirmed it), off after the pulse
         in the background. TransportError if the board did not take the switch-on."""
         await self._switch(True)
-        task = asyncio.create_task(self._release(), name=f"barrier {self.unit_id} release")
+        self._opens += 1
+        release = self._release(self._opens)
+        task = asyncio.create_task(release, name=f"barrier {self.unit_id} release")
         self._releases.add(task)
         task.add_done_callback(self._releases.discard)
 
@@ -69,8 +73,10 @@ class BarrierDriver:
         while self._releases:
             await asyncio.gather(*self._releases, return_exceptions=True)
 
-    async def _release(self) -> None:
+    async def _release(self, opened: int) -> None:
         await asyncio.sleep(self.pulse_s)
+        if opened != self._opens:
+            return  # opened again meanwhile (the next car): that pulse's release switches off
         for attempt in range(3):
             try:
                 await self._switch(False)

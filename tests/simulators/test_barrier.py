@@ -8,8 +8,9 @@ async def test_a_pulse_lifts_the_barrier_for_a_while_and_is_recorded():
     board.switch(0, True)  # another relay: the barrier stays down
     assert not board.barrier_up and board.pulses == []
     board.switch(1, True)
-    board.switch(1, True)  # held on: still one pulse
     assert board.barrier_up and len(board.pulses) == 1
+    board.switch(1, True)  # another open while up: counted, the barrier stays up
+    assert board.barrier_up and len(board.pulses) == 2
     assert board.inputs()[2] is True
 
 

@@ -79,7 +79,7 @@ class LiveBarrier:
             self.pulses.append(now)
             self.up_until = now + self.board.up_s
             self.pulse_seen.set()
-            log.info("barrier unit %d: up", self.board.unit_id)
+            log.debug("barrier unit %d: up", self.board.unit_id)
         self.coils[coil] = on
 
     def inputs(self) -> list[bool]:

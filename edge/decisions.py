@@ -11,6 +11,9 @@ down. Pure: the allow-list, the plate's last passage and the cloud's answer come
 - A read matches a listed plate exactly, or after the confusion fixes of `protocols.plates`,
   which change a character only where the national format does not allow what was read: two
   valid plates one confusion apart stay two cars.
+
+Doors: a credential (card, QR, PIN, BLE key) opens a door of an area if the synced list has it
+valid now, for that area, within its weekly hours in the site's time zone.
 """
 
 from collections.abc import Iterable
@@ -18,8 +21,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
+from zoneinfo import ZoneInfo
 
-from protocols.gate import AllowList, DenyReason, ExitAnswer, PassageBasis, PlatePass
+from protocols.gate import (
+    AllowList,
+    Credential,
+    CredentialKind,
+    DenyReason,
+    DoorDenyReason,
+    ExitAnswer,
+    PassageBasis,
+    PlatePass,
+    TimeWindow,
+)
 from protocols.gate_config import Gate
 from protocols.plates import correct_text, is_valid_plate, normalise
 
@@ -174,4 +188,72 @@ def _passback(
         )
     return Decision(
         False, "denied", reason="anti_passback", plate_pass=plate_pass, matched_plate=fixed
+    )
+
+
+# --- doors --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DoorDecision:
+    """Unlock or not, and for whom; the credential is named by its `ref` or card UID only."""
+
+    grant: bool
+    reason: DoorDenyReason | None = None
+    credential: Credential | None = None
+
+
+def decide_door(
+    allow_list: AllowList | None, *, kind: CredentialKind, presented: str, area: str | None,
+    at: datetime,
+) -> DoorDecision:  # fmt: skip
+    """Let a credential through a door of `area`, checked against the synced list: its kind
+    and identifier (or secret, for a PIN or QR), validity, areas and weekly hours."""
+    if allow_list is None:
+        return DoorDecision(False, "unknown_credential")
+    matches = [c for c in allow_list.credentials if c.kind == kind and _shows(c, presented)]
+    if not matches:
+        return DoorDecision(False, "unknown_credential")
+    local = at.astimezone(ZoneInfo(allow_list.timezone))
+    reasons: list[DoorDenyReason] = []
+    for credential in matches:
+        reason = _door_refusal(credential, area, at, local)
+        if reason is None:
+            return DoorDecision(True, credential=credential)
+        reasons.append(reason)
+    # The most telling reason first: a person's card for another building says more than its date.
+    order: list[DoorDenyReason] = ["wrong_area", "outside_hours", "not_yet_valid", "expired"]
+    reason = next(r for r in order if r in reasons)
+    return DoorDecision(False, reason, credential=matches[0])
+
+
+def _shows(credential: Credential, presented: str) -> bool:
+    if credential.secret_hash is not None:
+        return credential.secret_hash.matches(presented)
+    return (credential.identifier or "").casefold() == presented.strip().casefold()
+
+
+def _door_refusal(
+    credential: Credential, area: str | None, at: datetime, local: datetime
+) -> DoorDenyReason | None:
+    if credential.valid_from is not None and at < credential.valid_from:
+        return "not_yet_valid"
+    if credential.valid_until is not None and at >= credential.valid_until:
+        return "expired"
+    if area is None or area not in credential.areas:
+        return "wrong_area"
+    if credential.windows and not any(in_window(w, local) for w in credential.windows):
+        return "outside_hours"
+    return None
+
+
+def in_window(window: TimeWindow, local: datetime) -> bool:
+    """Whether the site-local time `local` falls in the weekly `window`."""
+    now, day = local.time(), local.isoweekday()
+    if window.start <= window.end:
+        return day in window.days and window.start <= now < window.end
+    # Past midnight: the evening of a listed day, or the small hours of the day after one.
+    yesterday = 7 if day == 1 else day - 1
+    return (day in window.days and now >= window.start) or (
+        yesterday in window.days and now < window.end
     )

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -6,11 +6,13 @@ import pytest
 from edge.decisions import (
     AllowIndex,
     LastPassage,
+    decide_door,
     decide_entry,
     decide_exit,
     decide_exit_answer,
+    in_window,
 )
-from protocols.gate import AllowList, ExitAnswer, PlatePass
+from protocols.gate import AllowList, Credential, ExitAnswer, PlatePass, TimeWindow, hash_secret
 from protocols.gate_config import Gate
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -148,3 +150,68 @@ def test_separators_and_case_do_not_matter():
 def test_no_list_at_all_leaves_every_car_temporary():
     decision = decide_entry(ENTRY, MONTHLY, index=AllowIndex(None), last=None, at=NOW)
     assert decision.basis == "temporary"
+
+
+# --- doors --------------------------------------------------------------------------------------
+
+SALT = "0123456789abcdef"
+OFFICE_HOURS = TimeWindow(days=[1, 2, 3, 4, 5], start=time(8), end=time(19))
+NIGHT_SHIFT = TimeWindow(days=[5], start=time(22), end=time(6))
+CREDENTIALS = AllowList(
+    site="park1",
+    version=1,
+    issued_at=NOW,
+    timezone="Asia/Shanghai",
+    credentials=[
+        Credential(kind="card", identifier="04A1B2C3", person="p-1", areas=["B1"],
+                   windows=[OFFICE_HOURS], ref="c-1"),
+        Credential(kind="pin", secret_hash=hash_secret("482913", salt=SALT, iterations=100),
+                   person="p-2", areas=["B1", "B2"]),
+        Credential(kind="qr", secret_hash=hash_secret("visit-77", salt=SALT, iterations=100),
+                   person="v-9", areas=["B1"], valid_until=NOW + timedelta(hours=2)),
+        Credential(kind="ble", identifier="key-5", person="p-3", areas=["B1"],
+                   windows=[NIGHT_SHIFT]),
+    ],
+)  # fmt: skip
+MONDAY_10_SHANGHAI = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a Monday
+
+
+@pytest.mark.parametrize(
+    ("kind", "presented", "area", "at", "grant", "reason"),
+    [
+        ("card", "04a1b2c3", "B1", MONDAY_10_SHANGHAI, True, None),
+        ("card", "04A1B2C3", "B2", MONDAY_10_SHANGHAI, False, "wrong_area"),
+        (
+            "card",
+            "04A1B2C3",
+            "B1",
+            MONDAY_10_SHANGHAI + timedelta(hours=10),
+            False,
+            "outside_hours",
+        ),
+        ("card", "FFFFFFFF", "B1", MONDAY_10_SHANGHAI, False, "unknown_credential"),
+        ("pin", "482913", "B2", MONDAY_10_SHANGHAI, True, None),
+        ("pin", "482914", "B2", MONDAY_10_SHANGHAI, False, "unknown_credential"),
+        ("qr", "visit-77", "B1", NOW, True, None),
+        ("qr", "visit-77", "B1", NOW + timedelta(hours=3), False, "expired"),
+        ("card", "482913", "B2", MONDAY_10_SHANGHAI, False, "unknown_credential"),
+    ],
+)
+def test_a_door_checks_kind_secret_area_validity_and_hours(
+    kind, presented, area, at, grant, reason
+):
+    decision = decide_door(CREDENTIALS, kind=kind, presented=presented, area=area, at=at)
+    assert (decision.grant, decision.reason) == (grant, reason)
+
+
+def test_a_window_past_midnight_covers_the_small_hours_of_the_next_day():
+    friday_23 = datetime(2026, 3, 6, 23, 0)
+    saturday_5 = datetime(2026, 3, 7, 5, 0)
+    saturday_7 = datetime(2026, 3, 7, 7, 0)
+    thursday_23 = datetime(2026, 3, 5, 23, 0)
+    assert in_window(NIGHT_SHIFT, friday_23) and in_window(NIGHT_SHIFT, saturday_5)
+    assert not in_window(NIGHT_SHIFT, saturday_7) and not in_window(NIGHT_SHIFT, thursday_23)
+
+
+def test_no_list_opens_no_door():
+    assert decide_door(None, kind="card", presented="x", area="B1", at=NOW).grant is False

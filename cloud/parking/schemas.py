@@ -8,8 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from cloud.parking.models import Direction, SessionKind, SessionState
 from protocols.codes import Code
 
-Price = Field(ge=0, max_digits=14, decimal_places=2)
-
 
 class _Read(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -34,10 +32,10 @@ class FeeRulesWrite(BaseModel):
 
     free_minutes: int = Field(default=15, ge=0, le=24 * 60)
     first_minutes: int = Field(default=60, ge=1, le=24 * 60)
-    first_price: Decimal = Price
+    first_price: Decimal = Field(default=Decimal("5.00"), ge=0, max_digits=14, decimal_places=2)
     increment_minutes: int = Field(default=30, ge=1, le=24 * 60)
-    increment_price: Decimal = Price
-    daily_cap: Decimal = Price
+    increment_price: Decimal = Field(default=Decimal("2.00"), ge=0, max_digits=14, decimal_places=2)
+    daily_cap: Decimal = Field(default=Decimal("30.00"), ge=0, max_digits=14, decimal_places=2)
     night_start: time | None = None
     night_end: time | None = None
     night_price: Decimal = Field(default=Decimal("0.00"), ge=0, max_digits=14, decimal_places=2)

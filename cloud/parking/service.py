@@ -111,11 +111,7 @@ def get_fee_rules(*, session: Session, actor: Actor, site_code: str) -> FeeRules
     site = site_by_code(session, actor.org_id, site_code)
     row = session.scalar(select(FeeRuleSet).where(FeeRuleSet.site_id == site.id))
     if row is None:
-        return FeeRulesWrite(
-            first_price=FeeRules().first_price,
-            increment_price=FeeRules().increment_price,
-            daily_cap=FeeRules().daily_cap,
-        )
+        return FeeRulesWrite()
     return FeeRulesWrite.model_validate(row, from_attributes=True)
 
 

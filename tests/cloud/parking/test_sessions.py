@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from cloud.errors import Conflict, Forbidden, Invalid
 from cloud.parking import service, sessions
-from cloud.parking.models import SessionKind, SessionState
+from cloud.parking.models import ParkingSession, SessionKind, SessionState
 from cloud.parking.schemas import (
     PassCreate,
     PaymentCreate,
@@ -21,13 +21,13 @@ from tests.cloud.factories import World
 from tests.cloud.parking.conftest import local
 
 
-def enter(session: Session, lot: World, plate: str, at: str) -> sessions.ParkingSession:
+def enter(session: Session, lot: World, plate: str, at: str) -> ParkingSession:
     return sessions.record_entry(
         session=session, site=lot.site, plate=plate, at=local(at), gate_code="IN-1"
     )
 
 
-def leave(session: Session, lot: World, plate: str, at: str) -> sessions.ParkingSession:
+def leave(session: Session, lot: World, plate: str, at: str) -> ParkingSession:
     return sessions.record_exit(
         session=session, site=lot.site, plate=plate, at=local(at), gate_code="OUT-1"
     )
@@ -38,7 +38,8 @@ def test_a_stay_is_billed_by_the_fee_rules(session: Session, lot: World) -> None
     assert (parked.state, parked.kind) == (SessionState.open, SessionKind.temporary)
     closed = leave(session, lot, "京A12345", "2026-03-02 12:00")
     assert closed.id == parked.id
-    assert (closed.state, closed.fee, closed.exit_gate.code) == (  # type: ignore[union-attr]
+    assert closed.exit_gate is not None
+    assert (closed.state, closed.fee, closed.exit_gate.code) == (
         SessionState.closed,
         Decimal("13.00"),
         "OUT-1",

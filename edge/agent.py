@@ -8,6 +8,7 @@ from pathlib import Path
 
 from edge.buses import bus_worker, cumulative_registers_of, open_link
 from edge.commands import BusHandle, CommandRunner
+from edge.doors import DoorWatcher
 from edge.gate_memory import GateMemory
 from edge.gates import GateController, GateEvents, gate_controllers, open_barrier_action
 from edge.group_commit import GroupCommit
@@ -50,6 +51,7 @@ class Agent:
         self.buses: dict[str, BusHandle] = {}
         self.gate_memory = GateMemory(gate_memory_path(config), site=config.site)
         self.gates: list[GateController] = []
+        self.doors: list[DoorWatcher] = []
         self.events = GateEvents(self.outbox, [])
         """Where cameras store their reads: the outbox, and a gate's controller for its camera."""
         self.commands = CommandRunner(state=self.state, buses=self.buses)
@@ -95,6 +97,13 @@ class Agent:
                 state_dir = state_path(self.config).parent
                 for name, job in camera_tasks(self.config, sink=self.events, state_dir=state_dir):
                     polling.append(asyncio.create_task(job, name=name))
+            self.doors = [
+                DoorWatcher(door, memory=self.gate_memory, sink=self.outbox)
+                for door in self.config.doors
+            ]
+            for watcher in self.doors:
+                name = f"door {watcher.door.code}"
+                polling.append(asyncio.create_task(watcher.run(), name=name))
             uplink = asyncio.create_task(self.uplink.run(stop=stop), name="uplink")
             try:
                 await _until_stop_or_failure(stop, [*polling, storing, uplink])

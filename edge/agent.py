@@ -8,7 +8,7 @@ from pathlib import Path
 
 from edge.buses import bus_worker, cumulative_registers_of, open_link
 from edge.commands import BusHandle, CommandRunner
-from edge.doors import DoorWatcher
+from edge.doors import DoorWatcher, LockUnlocker, unlock_door_action
 from edge.gate_memory import GateMemory
 from edge.gates import GateController, GateEvents, gate_controllers, open_barrier_action
 from edge.group_commit import GroupCommit
@@ -52,6 +52,7 @@ class Agent:
         self.gate_memory = GateMemory(gate_memory_path(config), site=config.site)
         self.gates: list[GateController] = []
         self.doors: list[DoorWatcher] = []
+        self.locks: list[LockUnlocker] = []
         self.events = GateEvents(self.outbox, [])
         """Where cameras store their reads: the outbox, and a gate's controller for its camera."""
         self.commands = CommandRunner(state=self.state, buses=self.buses)
@@ -122,7 +123,6 @@ class Agent:
                 await asyncio.gather(uplink, return_exceptions=True)
         log.info("agent %s/%s stopped", self.config.site, self.config.agent)
 
-
     def _start_gates(self) -> None:
         """Controllers for the site's gates, on the buses just opened; `open_barrier` commands."""
         self.gates = gate_controllers(
@@ -134,6 +134,14 @@ class Agent:
         )
         self.events = GateEvents(self.outbox, self.gates)
         self.commands.actions["open_barrier"] = open_barrier_action(self.gates)
+        if self.config.locks:
+            from edge.transports.ble import BleakTransport
+
+            radio = BleakTransport()
+            self.locks = [
+                LockUnlocker(lock, transport=radio, sink=self.outbox) for lock in self.config.locks
+            ]
+            self.commands.actions["unlock_door"] = unlock_door_action(self.locks)
 
 
 def state_path(config: SiteConfig) -> Path:

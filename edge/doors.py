@@ -1,18 +1,24 @@
 """The site's doors at work: each credential shown at a reader is checked locally against the
 synced allow-list (`edge.decisions.decide_door`), the lock released or the reader told no, and
-every happening stored as a `door_*` event in the outbox. Works with the cloud down."""
+every happening stored as a `door_*` event in the outbox. Works with the cloud down. BLE locks
+unlock on an `unlock_door` command, audited as `lock_*` events."""
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from edge.anpr_push import EventSink
+from edge.commands import CommandRefused
 from edge.decisions import decide_door
+from edge.drivers.ble_lock import BleLockDriver
 from edge.drivers.door import DoorLink
 from edge.errors import TransportError
 from edge.gate_memory import GateMemory
 from edge.health import LinkHealth
+from edge.transports.ble import BleTransport
 from protocols import door_line as line
 from protocols.gate import (
     DOOR_CLOSED,
@@ -23,9 +29,13 @@ from protocols.gate import (
     DOOR_OPENED,
     DOOR_REQUEST_TO_EXIT,
     HASHED_KINDS,
+    LOCK_UNLOCK_FAILED,
+    LOCK_UNLOCKED,
     DoorEventData,
+    LockEventData,
 )
-from protocols.gate_config import Door
+from protocols.gate_config import BleLock, Door
+from protocols.messages import Command
 
 log = logging.getLogger(__name__)
 
@@ -115,3 +125,62 @@ class DoorWatcher:
             event=event,
             data=data.model_dump(mode="json", exclude_none=True),
         )
+
+
+class LockUnlocker:
+    """A BLE lock on command: unlock with retries, audited as `lock_unlocked` (with the tries
+    it took) or `lock_unlock_failed`."""
+
+    def __init__(
+        self,
+        lock: BleLock,
+        *,
+        transport: BleTransport,
+        sink: EventSink,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        pause_s: float = 0.5,
+    ) -> None:
+        self.lock, self.sink, self._now = lock, sink, now
+        self.driver = BleLockDriver(
+            transport=transport, address=lock.address, attempts=lock.attempts, pause_s=pause_s
+        )
+
+    async def unlock(self, *, seconds: int = 5, person: str | None = None) -> LockEventData:
+        try:
+            attempts = await self.driver.unlock(seconds)
+        except TransportError as exc:
+            data = LockEventData(lock=self.lock.code, person=person, detail=str(exc)[:200])
+            event = LOCK_UNLOCK_FAILED
+        else:
+            data = LockEventData(lock=self.lock.code, person=person, attempts=attempts)
+            event = LOCK_UNLOCKED
+        self.sink.append_event(
+            device=self.lock.code,
+            ts=self._now(),
+            event=event,
+            data=data.model_dump(mode="json", exclude_none=True),
+        )
+        return data
+
+
+class _UnlockArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    seconds: int = Field(default=5, ge=1, le=255)
+    by: str | None = Field(default=None, max_length=64)
+
+
+def unlock_door_action(unlockers: list[LockUnlocker]) -> Callable[[Command], Awaitable[str]]:
+    """The `unlock_door` command for BLE locks (device: the lock; args: seconds, by)."""
+    by_code = {u.lock.code: u for u in unlockers}
+
+    async def unlock_door(command: Command) -> str:
+        unlocker = by_code.get(command.device or "")
+        if unlocker is None:
+            raise CommandRefused(f"no lock {command.device!r} on this agent")
+        args = _UnlockArgs.model_validate(command.args)
+        done = await unlocker.unlock(seconds=args.seconds, person=args.by)
+        if done.attempts is None:
+            raise CommandRefused(done.detail)
+        return f"lock {unlocker.lock.code} unlocked for {args.seconds} s ({done.attempts} tries)"
+
+    return unlock_door

@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from cloud.access.api import router as access_router
 from cloud.billing.api import router as billing_router
 from cloud.db.engine import make_engine, make_sessionmaker
 from cloud.energy.api import router as energy_router
@@ -12,6 +13,7 @@ from cloud.errors import install_error_handlers
 from cloud.identity.api import router as identity_router
 from cloud.leasing.api import router as leasing_router
 from cloud.leasing.contracts.api import router as contracts_router
+from cloud.parking.api import router as parking_router
 from cloud.properties.api import router as properties_router
 from cloud.settings import Settings
 from cloud.workorders.api import router as workorders_router
@@ -49,6 +51,8 @@ def create_app(settings: Settings, *, ui: bool = True) -> FastAPI:
         energy_router,
         billing_router,
         workorders_router,
+        parking_router,
+        access_router,
     ):
         api.include_router(router)
     app.include_router(api)

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from cloud.energy.models import Meter
@@ -47,16 +47,25 @@ def answer_exit(*, session: Session, query: ExitQuery) -> ExitAnswer:
     )
 
 
-def _cursor(session: Session) -> EventCursor:
-    cursor = session.get(EventCursor, CURSOR, with_for_update=True)
+def move_cursor(
+    session: Session, name: str, stmt: Select[DeviceEvent], limit: int
+) -> list[DeviceEvent]:
+    """The next events `stmt` selects after the cursor `name`, which moves past them (the
+    caller's transaction keeps the two together; the row lock keeps runs apart)."""
+    cursor = session.get(EventCursor, name, with_for_update=True)
     if cursor is None:
-        cursor = EventCursor(name=CURSOR, last_event_id=0)
+        cursor = EventCursor(name=name, last_event_id=0)
         session.add(cursor)
         session.flush()
-    return cursor
+    stmt = stmt.where(DeviceEvent.id > cursor.last_event_id).order_by(DeviceEvent.id).limit(limit)
+    events = list(session.scalars(stmt))
+    if events:
+        cursor.last_event_id = events[-1].id
+    return events
 
 
-def _event_site(session: Session, event: DeviceEvent) -> Site | None:
+def event_site(session: Session, event: DeviceEvent) -> Site | None:
+    """The site of the agent or device that reported `event`."""
     if event.agent_id is not None:
         agent = session.get(EdgeAgent, event.agent_id)
         return session.get(Site, agent.site_id) if agent else None
@@ -67,21 +76,13 @@ def _event_site(session: Session, event: DeviceEvent) -> Site | None:
 def take_gate_events(*, session: Session, limit: int = 1000) -> int:
     """Open and close sessions from the gate events ingest stored since the last run; only
     passages where the barrier opened move a car. Returns how many events were read."""
-    cursor = _cursor(session)
-    stmt = (
-        select(DeviceEvent)
-        .where(DeviceEvent.id > cursor.last_event_id)
-        .where(DeviceEvent.event.in_((GATE_ENTRY, GATE_EXIT)))
-        .order_by(DeviceEvent.id)
-        .limit(limit)
-    )
-    events = list(session.scalars(stmt))
+    stmt = select(DeviceEvent).where(DeviceEvent.event.in_((GATE_ENTRY, GATE_EXIT)))
+    events = move_cursor(session, CURSOR, stmt, limit)
     for event in events:
-        site = _event_site(session, event)
+        site = event_site(session, event)
         passage = _passage(event.data)
         if site is not None and passage is not None and passage.opened and passage.plate:
             _record(session, site, passage, event.ts)
-        cursor.last_event_id = event.id
     session.flush()
     return len(events)
 

@@ -141,5 +141,5 @@ async def test_exit_questions_are_answered_over_mqtt(
             while not responder.done():
                 responder.cancel()
                 await asyncio.wait([responder], timeout=0.5)
-    answer = ExitAnswer.model_validate_json(bytes(message.payload))  # type: ignore[arg-type]
+    answer = ExitAnswer.model_validate_json(bytes(message.payload))
     assert (answer.id, answer.paid, answer.amount_due) == ("q1", False, Decimal("5.00"))

@@ -89,7 +89,7 @@ async def _retained(url: str, topic: str) -> AllowList:
         async with asyncio.timeout(5):
             async for message in client.messages:
                 assert message.retain
-                return AllowList.model_validate_json(bytes(message.payload))  # type: ignore[arg-type]
+                return AllowList.model_validate_json(bytes(message.payload))
     raise AssertionError("no retained list")
 
 

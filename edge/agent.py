@@ -102,6 +102,9 @@ class Agent:
                 DoorWatcher(door, memory=self.gate_memory, sink=self.outbox)
                 for door in self.config.doors
             ]
+            for gate in (g for g in self.gates if g.has_inputs):
+                name = f"gate {gate.gate.code} inputs"
+                polling.append(asyncio.create_task(gate.watch_state(), name=name))
             for watcher in self.doors:
                 name = f"door {watcher.door.code}"
                 polling.append(asyncio.create_task(watcher.run(), name=name))

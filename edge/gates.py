@@ -25,9 +25,11 @@ from protocols.gate import (
     GATE_ENTRY,
     GATE_EXIT,
     GATE_MANUAL_OPEN,
+    GATE_STATE,
     ExitAnswer,
     ExitQuery,
     GatePassageData,
+    GateStateData,
     ManualOpenData,
 )
 from protocols.gate_config import Gate
@@ -121,6 +123,31 @@ class GateController:
         )
         return data
 
+    @property
+    def has_inputs(self) -> bool:
+        """Whether the barrier's board reports a loop or its position."""
+        wired = self.gate.loop_input is not None or self.gate.open_input is not None
+        return isinstance(self.barrier, BarrierDriver) and wired
+
+    async def watch_state(self) -> None:
+        """Read the barrier's loop and position inputs every `state_poll_s` and store a
+        `gate_state` event whenever they change, until cancelled."""
+        assert isinstance(self.barrier, BarrierDriver) and self.has_inputs, "nothing to watch"
+        last: dict[str, float] | None = None
+        while True:
+            try:
+                now: dict[str, float] | None = await self.barrier.read()
+            except EdgeError as exc:  # the bus worker's health logs the board's trouble
+                log.debug("gate %s: inputs not read: %s", self.gate.code, exc)
+                now = None
+            if now is not None and now != last:
+                state = _state_data(self.gate, now)
+                self.sink.append_event(
+                    device=self.gate.code, ts=self._now(), event=GATE_STATE, data=_json(state)
+                )
+                last = now
+            await asyncio.sleep(self.gate.state_poll_s)
+
     async def _ask(self, query_id: str, plate: str, at: datetime) -> ExitAnswer | None:
         if self.asker is None:
             return None
@@ -169,7 +196,17 @@ def _passage_data(
     )
 
 
-def _json(data: GatePassageData | ManualOpenData) -> dict[str, Any]:
+def _state_data(gate: Gate, inputs: dict[str, float]) -> GateStateData:
+    barrier: Literal["open", "closed", "unknown"] = "unknown"
+    if "barrier_up" in inputs:
+        barrier = "open" if inputs["barrier_up"] else "closed"
+    loop = bool(inputs["loop"]) if "loop" in inputs else None
+    if gate.direction == "entry":
+        return GateStateData(gate=gate.code, barrier=barrier, entry_loop=loop)
+    return GateStateData(gate=gate.code, barrier=barrier, exit_loop=loop)
+
+
+def _json(data: GatePassageData | ManualOpenData | GateStateData) -> dict[str, Any]:
     return data.model_dump(mode="json", exclude_none=True)
 
 

@@ -40,6 +40,9 @@ class Gate(_Config):
     open_input: int | None = Field(
         default=None, ge=0, le=0xFFFF, description="discrete input: barrier is up"
     )
+    state_poll_s: float = Field(
+        default=1.0, gt=0, le=60, description="how often the loop and position inputs are read"
+    )
     temporary_entry: TemporaryEntry = "open"
     offline_exit: OfflineExit = "open_debt"
     anti_passback: AntiPassback = "soft"

@@ -195,3 +195,30 @@ async def test_hard_anti_passback_refuses_a_second_entry(tmp_path):
 
 def _events_now(agent: Agent, name: str) -> list[dict]:
     return _events(agent.outbox.path.parent, name)
+
+
+async def test_loop_and_barrier_inputs_become_gate_state_events(tmp_path):
+    bus_port, push_port = free_tcp_port(), free_tcp_port()
+    config = _config(tmp_path, bus_port=bus_port, push_port=push_port, offline_exit="hold")
+    wired = config.gates[0].model_copy(
+        update={"loop_input": 0, "open_input": 1, "state_poll_s": 0.05, "pulse_s": 0.05}
+    )
+    config = config.model_copy(update={"gates": [wired, config.gates[1]]})
+    boards = barriers_of(config)
+    board = boards["G-IN"]
+    async with running(lambda ready: serve_site(config, ready=ready, barriers=boards)):
+        agent = Agent(config)
+        stop = asyncio.Event()
+        task = asyncio.create_task(agent.run(stop=stop))
+        try:
+            states = lambda: _events_now(agent, "gate_state")  # noqa: E731
+            await eventually(lambda: states(), what="first state")
+            board.vehicle_on_loop = True
+            await eventually(lambda: states()[-1].get("entry_loop") is True, what="car on loop")
+            await agent.gates[0].manual_open(reason="test", by="t")
+            await eventually(lambda: states()[-1]["barrier"] == "open", what="barrier up")
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 15)
+    first = _events(tmp_path, "gate_state")[0]
+    assert first == {"gate": "G-IN", "barrier": "closed", "entry_loop": False}

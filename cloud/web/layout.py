@@ -24,6 +24,8 @@ CONSOLE_PAGES: Final = (
     ("/board", "nav.board"),
     ("/contracts", "nav.contracts"),
     ("/work-orders", "nav.work_orders"),
+    ("/parking", "nav.parking"),
+    ("/access", "nav.access"),
 )
 
 

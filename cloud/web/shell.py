@@ -7,7 +7,9 @@ from nicegui import ui
 from nicegui.storage import Storage
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.access import web as access_web
 from cloud.leasing.contracts import web as contracts
+from cloud.parking import web as parking_web
 from cloud.properties import web as properties_web
 from cloud.settings import Settings
 from cloud.web import dashboard, login, tenant
@@ -21,7 +23,16 @@ def mount_ui(app: FastAPI, *, settings: Settings, sessions: sessionmaker[Session
     """Add the UI pages to `app`. NiceGUI allows this once per process."""
     ctx = WebContext(settings=settings, sessions=sessions)
     _keep_browser_storage_in(settings.storage_dir)
-    for pages in (login, dashboard, tenant, properties_web, contracts, workorders):
+    for pages in (
+        login,
+        dashboard,
+        tenant,
+        properties_web,
+        contracts,
+        workorders,
+        parking_web,
+        access_web,
+    ):
         pages.register(ctx)
     ui.add_css(FONT_CSS, shared=True)
     ui.run_with(

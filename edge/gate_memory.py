@@ -65,6 +65,8 @@ class GateMemory:
 
     def offer(self, payload: bytes | bytearray | str) -> bool:
         """Take a published allow-list if it is newer than the one kept; whether it was."""
+        if not payload:
+            return False  # a retained list cleared on the broker: keep what we have
         try:
             incoming = AllowList.model_validate_json(payload)
         except ValidationError as exc:

@@ -13,8 +13,9 @@ from cloud.access.schemas import VisitorCreate, VisitorPass, VisitorRead
 from cloud.errors import Forbidden, Invalid, NotFound
 from cloud.identity.actor import Actor, require_role
 from cloud.identity.models import Role
+from cloud.leasing.models import Lease
 from cloud.parking import service as parking_service
-from cloud.properties.models import Site
+from cloud.properties.models import Building, Site, Unit
 from protocols.gate import hash_secret
 
 LOBBY = "LOBBY"
@@ -42,9 +43,20 @@ def visible_visitors(actor: Actor) -> Select[Visitor]:
 
 
 def _site(session: Session, actor: Actor, code: str | None) -> Site:
+    """The visit's site: the one named, else the one site of the tenant's leases (or the
+    org's only site)."""
     if code is not None:
         return parking_service.site_by_code(session, actor.org_id, code)
-    sites = list(session.scalars(select(Site).where(Site.org_id == actor.org_id).limit(2)))
+    stmt = select(Site).where(Site.org_id == actor.org_id)
+    if actor.is_tenant:
+        leased = (
+            select(Building.site_id)
+            .join(Unit, Unit.building_id == Building.id)
+            .join(Lease, Lease.unit_id == Unit.id)
+            .where(Lease.tenant_id == actor.tenant_id)
+        )
+        stmt = stmt.where(Site.id.in_(leased))
+    sites = list(session.scalars(stmt.order_by(Site.id).limit(2)))
     if len(sites) != 1:
         raise Invalid("name the site of the visit", field="site_code")
     return sites[0]

@@ -141,10 +141,11 @@ async def _page(ctx: WebContext) -> None:
         live.update()
         queue.update()
 
-    await refresh()
+    revenue = section(t("pk.revenue"))
     ui.timer(LIVE_EVERY_S, refresh)
-    with section(t("pk.revenue")):
-        rows = await _call(ctx, _revenue) or []
+    await refresh()
+    rows = await _call(ctx, _revenue) or []
+    with revenue:
         _revenue_chart(rows)
 
 

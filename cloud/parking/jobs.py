@@ -3,7 +3,10 @@ of every agent of the site) when it changes, answering exit questions over MQTT,
 gate events into sessions."""
 
 import asyncio
+import contextlib
 import logging
+import ssl
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,18 +16,22 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.access.jobs import take_door_events
 from cloud.db.base import utcnow
 from cloud.ingest.models import EdgeAgent
 from cloud.parking.exits import answer_exit, take_gate_events
 from cloud.parking.lists import current_list
 from cloud.parking.models import AllowListVersion
 from cloud.properties.models import Site
+from cloud.settings import Settings
 from protocols import topics
 from protocols.gate import AllowList, ExitQuery
+from protocols.mqtt_url import parse_broker_url
 
 log = logging.getLogger(__name__)
 
 QUERY_FILTER = f"{topics.PREFIX}/+/+/up/query"
+ROUND_EVERY_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,72 @@ def _answer(sessions: sessionmaker[Session], query: ExitQuery) -> bytes:
         return answer_exit(session=session, query=query).model_dump_json().encode()
 
 
-def take_gate_events_once(sessions: sessionmaker[Session]) -> int:
-    """One run of `take_gate_events` in its own transaction."""
+def take_events_once(sessions: sessionmaker[Session]) -> int:
+    """Gate events to sessions, door events to the door log, each in its own transaction."""
     with sessions.begin() as session:
-        return take_gate_events(session=session)
+        gates = take_gate_events(session=session)
+    with sessions.begin() as session:
+        doors = take_door_events(session=session)
+    return gates + doors
+
+
+def mqtt_client(settings: Settings, name: str) -> aiomqtt.Client:
+    broker = parse_broker_url(settings.mqtt_url)
+    return aiomqtt.Client(
+        broker.host,
+        broker.port,
+        identifier=f"parkops-{name}-{uuid.uuid4().hex[:12]}",
+        username=settings.mqtt_username,
+        password=settings.mqtt_password,
+        tls_context=ssl.create_default_context() if broker.tls else None,
+        keepalive=30,
+    )
+
+
+async def run_parking(
+    *, settings: Settings, sessions: sessionmaker[Session], stop: asyncio.Event
+) -> None:
+    """Until `stop`: take gate and door events every few seconds, publish allow-lists that
+    changed, and answer exit questions; a lost broker is retried with a growing pause."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            async with mqtt_client(settings, "parking") as client:
+                delay = 1.0
+                responder = asyncio.create_task(
+                    answer_exit_queries(sessions=sessions, client=client)
+                )
+                try:
+                    await _rounds(sessions, client, stop, responder)
+                finally:
+                    responder.cancel()
+        except aiomqtt.MqttError as exc:
+            log.warning("parking jobs: broker unreachable (%s); retrying in %.0f s", exc, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            delay = min(delay * 2, 60.0)
+
+
+async def _rounds(
+    sessions: sessionmaker[Session],
+    client: aiomqtt.Client,
+    stop: asyncio.Event,
+    responder: asyncio.Task[None],
+) -> None:
+    while not stop.is_set():
+        if responder.done():
+            responder.result()  # re-raise what ended it (a lost broker): reconnect
+        try:
+            taken = await asyncio.to_thread(take_events_once, sessions)
+            published = await publish_allow_lists(sessions=sessions, client=client)
+        except aiomqtt.MqttError:
+            raise
+        except Exception:  # the next round retries; one bad row must not stop the gates
+            log.exception("parking jobs round failed")
+        else:
+            for item in published:
+                log.info("allow-list v%d published to site %s", item.version, item.site)
+            if taken:
+                log.info("took %d gate and door events", taken)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=ROUND_EVERY_S)

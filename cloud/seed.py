@@ -17,6 +17,7 @@ from cloud.identity import service as identity_service
 from cloud.identity.models import Org, Role, User
 from cloud.ingest.models import EdgeAgent
 from cloud.leasing.models import Lease, Tenant
+from cloud.parking.seed import seed_parking
 from cloud.properties.models import (
     Building,
     Floor,
@@ -282,6 +283,7 @@ def seed_demo(
         tenant=users["tenant"],
         now=datetime.now(UTC),
     )
+    seed_parking(session=session, site=park, now=datetime.now(UTC))
     return list(LOGINS)
 
 

@@ -143,7 +143,8 @@ def record_exit(
         parked.review_reason = f"stayed more than {review_days} days"
     else:
         parked.fee = _fee(parked, rules, at)
-        parked.state = SessionState.closed
+        # Waived while parked: the fee stays on record, nothing is owed.
+        parked.state = SessionState.waived if parked.waived_reason else SessionState.closed
     session.flush()
     return parked
 
@@ -172,7 +173,7 @@ def quote_for(session: Session, parked: ParkingSession, at: datetime) -> Quote:
         fee = _fee(parked, rules, at)
         due = (
             Decimal("0.00")
-            if parked.kind in FREE_KINDS
+            if parked.kind in FREE_KINDS or parked.waived_reason
             else amount_due(
                 rules,
                 parked.entered_at,
@@ -259,14 +260,16 @@ def pay(*, session: Session, actor: Actor, session_id: int, data: PaymentCreate)
 
 
 def waive(*, session: Session, actor: Actor, session_id: int, reason: str) -> ParkingSession:
-    """Waive what a session still owes, with the reason, by the acting staff member."""
+    """Waive what a session owes, with the reason, by the acting staff member. A car still
+    parked stays in the lot (its session open) and leaves owing nothing."""
     require_role(actor, *registry.MANAGERS)
     parked = get_session(session=session, actor=actor, session_id=session_id)
-    if parked.state == SessionState.waived:
+    if parked.state == SessionState.waived or parked.waived_reason:
         raise Conflict(f"session {session_id} is already waived")
     if not reason.strip():
         raise Invalid("a waiver needs a reason", field="reason")
-    parked.state = SessionState.waived
+    if parked.state != SessionState.open:
+        parked.state = SessionState.waived
     parked.waived_reason = reason.strip()
     parked.waived_by_id = actor.user_id
     session.flush()
@@ -286,6 +289,6 @@ def settle_review(
     if data.fee == 0:
         return waive(session=session, actor=actor, session_id=session_id, reason=data.reason)
     parked.state = SessionState.closed
-    parked.waived_reason = data.reason  # kept as the note on why this fee
+    parked.review_reason = f"{parked.review_reason}: {data.reason}"  # why this fee
     session.flush()
     return parked

@@ -32,10 +32,12 @@ def _lot(*, session: Session, actor: Actor) -> tuple[list[SessionRead], list[Ses
     return [session_read(s) for s in live], [session_read(s) for s in queue]
 
 
-def _revenue(*, session: Session, actor: Actor) -> list[RevenueRow]:
+def _revenue(*, session: Session, actor: Actor) -> tuple[list[str], list[RevenueRow]]:
+    """Every org-local day of the last two weeks, and the revenue rows of those days."""
     today = identity_service.org_today(session=session, actor=actor)
     first = today - timedelta(days=REVENUE_DAYS - 1)
-    return reports.revenue(session=session, actor=actor, first=first, last=today)
+    days = [(first + timedelta(days=n)).isoformat() for n in range(REVENUE_DAYS)]
+    return days, reports.revenue(session=session, actor=actor, first=first, last=today)
 
 
 def _column(name: str, label: str, *, align: str = "left") -> dict[str, Any]:
@@ -97,6 +99,8 @@ async def _page(ctx: WebContext) -> None:
             pagination=15,
         ).classes("w-full")
         live.props(f'flat dense no-data-label="{t("pk.none")}"')
+        live.on("rowClick", lambda e: _waive_dialog(ctx, e.args[1], refresh))
+        ui.label(t("pk.click_to_waive")).classes("text-xs text-grey-7")
     with section(t("pk.review")):
         queue = ui.table(
             columns=[
@@ -124,7 +128,7 @@ async def _page(ctx: WebContext) -> None:
                 "kind": _kind_label(s.kind),
                 "gate": s.entry_gate or "—",
                 "entered": _when(s.entered_at, ctx.zone),
-                "paid": cny(s.paid),
+                "paid": cny(s.paid) + (f" · {t('pk.waived')}" if s.waived_reason else ""),
             }
             for s in parked
         ]
@@ -144,13 +148,12 @@ async def _page(ctx: WebContext) -> None:
     revenue = section(t("pk.revenue"))
     ui.timer(LIVE_EVERY_S, refresh)
     await refresh()
-    rows = await _call(ctx, _revenue) or []
+    days, rows = await _call(ctx, _revenue) or ([], [])
     with revenue:
-        _revenue_chart(rows)
+        _revenue_chart(days, rows)
 
 
-def _revenue_chart(rows: list[RevenueRow]) -> None:
-    days = sorted({r.day.isoformat() for r in rows})
+def _revenue_chart(days: list[str], rows: list[RevenueRow]) -> None:
     gates = sorted({r.gate or t("pk.no_gate") for r in rows})
     amounts = {(r.day.isoformat(), r.gate or t("pk.no_gate")): float(r.amount) for r in rows}
     series = [
@@ -190,6 +193,26 @@ def _settle_dialog(ctx: WebContext, row: dict[str, Any], refresh: Any) -> None:
                 ui.notify(t("pk.bad_input"), type="negative", position="top")
                 return
             done = await _call(ctx, sessions.settle_review, session_id=int(row["id"]), data=data)
+            if done is not None:
+                dialog.close()
+                ui.notify(t("pk.settled"), type="positive", position="top")
+                await refresh()
+
+        with ui.row().classes("w-full justify-end"):
+            ui.button(t("pk.cancel"), on_click=dialog.close).props("flat")
+            ui.button(t("pk.confirm"), on_click=submit)
+    dialog.open()
+
+
+def _waive_dialog(ctx: WebContext, row: dict[str, Any], refresh: Any) -> None:
+    with ui.dialog() as dialog, ui.card().classes("w-full max-w-md"):
+        ui.label(t("pk.waive", plate=row["plate"])).classes("text-lg font-medium")
+        reason = ui.textarea(t("pk.reason")).classes("w-full")
+
+        async def submit() -> None:
+            done = await _call(
+                ctx, sessions.waive, session_id=int(row["id"]), reason=reason.value or ""
+            )
             if done is not None:
                 dialog.close()
                 ui.notify(t("pk.settled"), type="positive", position="top")

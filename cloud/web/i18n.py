@@ -351,6 +351,12 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
     "pk.reason": ("原因（必填）", "Reason (required)"),
     "pk.bad_input": ("请填写金额和原因。", "Enter an amount and a reason."),
     "pk.settled": ("已处理。", "Settled."),
+    "pk.waive": ("免收 {plate} 的停车费", "Waive the fee of {plate}"),
+    "pk.waived": ("已免收", "waived"),
+    "pk.click_to_waive": (
+        "点击车辆可免收停车费（须填原因）。",
+        "Click a car to waive its fee (with a reason).",
+    ),
     "pk.cancel": ("取消", "Cancel"),
     "pk.confirm": ("确认", "Confirm"),
     "ac.title": ("门禁与访客", "Access and visitors"),

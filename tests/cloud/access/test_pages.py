@@ -1,5 +1,6 @@
 """The parking and access pages in Debian's Chromium against the real app: a tenant books a
-visitor on the phone and gets a QR code; security staff see the visit, the lot and revenue."""
+visitor on the phone and gets a QR code; security staff see the visit, the lot, the review
+queue and revenue, and waive a parked car's fee with a reason."""
 
 from pathlib import Path
 
@@ -44,8 +45,17 @@ def test_a_tenant_books_a_visitor_and_staff_see_it(
     expect(console.locator("tr", has_text="王小明")).to_contain_text("沪A12345")
     console.goto(f"{app_url}/parking")
     expect(console.get_by_text("在场车辆")).to_be_visible()
-    expect(console.get_by_text("近两周停车收入（按日、按道口）")).to_be_visible()
-    expect(console.get_by_text("这段时间没有收入。")).to_be_visible()
     expect(console.locator("nav").get_by_text("停车")).to_be_visible()
+    # The demo's lot: two cars parked, an exit without an entry waiting for review.
+    expect(console.locator("tr", has_text="粤B12345")).to_contain_text("exit without an entry")
+    parked = console.locator("tr", has_text="京A12345")
+    expect(parked).to_contain_text("临停")
+    parked.click()
+    console.get_by_label("原因（必填）").fill("消防车辆")
+    console.get_by_role("button", name="确认").click()
+    expect(parked).to_contain_text("已免收")
+    expect(console.get_by_text("近两周停车收入（按日、按道口）")).to_be_visible()
+    expect(console.locator("canvas").first).to_be_visible()
+    expect(console.get_by_text("这段时间没有收入。")).to_have_count(0)
     console.screenshot(path=shots / "parking.png", full_page=True)
     console.close()

@@ -204,3 +204,18 @@ def test_a_tenant_sees_only_its_own_vehicles_and_sessions(session: Session, lot:
         )
     other = sessions.list_sessions(session=session, actor=lot.actors["tenant_b"])
     assert mine.id not in {s.id for s in other}
+
+
+def test_a_car_waived_while_parked_leaves_owing_nothing(session: Session, lot: World) -> None:
+    staff = lot.actors["staff"]
+    parked = enter(session, lot, "京A12345", "2026-03-02 09:00")
+    sessions.waive(session=session, actor=staff, session_id=parked.id, reason="救护车")
+    assert parked.state == SessionState.open  # still in the lot
+    quote = sessions.quote(
+        session=session, actor=staff, session_id=parked.id, at=local("2026-03-02 12:00")
+    )
+    assert quote.amount_due == Decimal("0.00")
+    left = leave(session, lot, "京A12345", "2026-03-02 12:00")
+    assert (left.id, left.state, left.fee) == (parked.id, SessionState.waived, Decimal("13.00"))
+    with pytest.raises(Conflict, match="already waived"):
+        sessions.waive(session=session, actor=staff, session_id=parked.id, reason="again")

@@ -48,6 +48,12 @@ async def test_a_tenant_books_a_visitor_and_gets_a_qr_code(
     listed = (await client.get(f"{API}/visitors", headers=tenant)).json()
     assert [v["code"] for v in listed] == [visit["code"]] and "qr_text" not in listed[0]
     assert (await client.get(f"{API}/visitors", headers=tenant_b)).json() == []
+    other_org = await login(client, "other-staff")
+    assert (await client.get(f"{API}/visitors", headers=other_org)).json() == []
+    staff = await login(client, "acme-staff")
+    assert [v["code"] for v in (await client.get(f"{API}/visitors", headers=staff)).json()] == [
+        visit["code"]
+    ]
     foreign = await client.post(
         f"{API}/visitors", json={**VISIT, "tenant_code": "TB"}, headers=tenant
     )

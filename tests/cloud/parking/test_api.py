@@ -97,7 +97,15 @@ async def test_pay_waive_and_revenue_per_day_and_gate(
     waived = await client.post(
         f"{API}/sessions/{two.id}/waiver", json={"reason": "月卡续费中"}, headers=staff
     )
-    assert (waived.json()["state"], waived.json()["waived_reason"]) == ("waived", "月卡续费中")
+    # Still parked, so still open; it now owes nothing.
+    assert (waived.json()["state"], waived.json()["waived_reason"]) == ("open", "月卡续费中")
+    owed = await client.get(
+        f"{API}/sessions/{two.id}/quote", params={"at": "2026-03-03T12:00:00+08:00"}, headers=staff
+    )
+    assert Decimal(owed.json()["amount_due"]) == Decimal("0.00")
+    other_org = await login(client, "other-staff")
+    hidden = await client.get(f"{API}/sessions/{two.id}", headers=other_org)
+    assert hidden.status_code == 404
 
     report = await client.get(
         f"{API}/revenue", params={"first": "2026-03-02", "last": "2026-03-03"}, headers=finance

@@ -51,11 +51,16 @@ class NoCjkFont(RuntimeError):
     """No font with Chinese glyphs is installed."""
 
 
+def cjk_fonts() -> list[Path]:
+    """Every CJK font installed of those known; NoCjkFont if there is none."""
+    found = [Path(candidate) for candidate in CJK_FONTS if Path(candidate).is_file()]
+    if not found:
+        raise NoCjkFont(f"install fonts-noto-cjk or fonts-wqy-zenhei (looked for {CJK_FONTS})")
+    return found
+
+
 def cjk_font_path() -> Path:
-    for candidate in CJK_FONTS:
-        if Path(candidate).is_file():
-            return Path(candidate)
-    raise NoCjkFont(f"install fonts-noto-cjk or fonts-wqy-zenhei (looked for {CJK_FONTS})")
+    return cjk_fonts()[0]
 
 
 def random_plate(colour: PlateColour, rng: random.Random) -> str:
@@ -239,13 +244,13 @@ def write_scenes(
     """`count` scenes as JPEG files in `folder` (colours in turn), with what each shows."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    font = cjk_font_path()
+    fonts = cjk_fonts()  # plate makers' lettering differs: take each installed face in turn
     frames = []
     for i in range(count):
         colour = colours[i % len(colours)]
         text = random_plate(colour, rng)
         chosen = SceneLook.random(rng) if look == "varied" else SceneLook()
-        image = render_scene(text, colour, look=chosen, rng=rng, font=font)
+        image = render_scene(text, colour, look=chosen, rng=rng, font=rng.choice(fonts))
         path = folder / f"scene_{i:04d}.jpg"
         cv2.imwrite(str(path), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
         frames.append(RenderedFrame(path, text, colour, chosen))

@@ -1,6 +1,9 @@
-"""The allow-list of a site (monthly passes, tenant vehicles, visitor plates and the door
-credentials of its people and visitors) and its versions: a new version only when what it
-holds has changed, so agents never reload an unchanged list."""
+"""The allow-list of a site (monthly passes, tenants' cars among them with their tenant's code,
+visitor plates, and the door credentials of its people and visitors) and its versions: a new
+version only when what it holds has changed, so agents never reload an unchanged list.
+
+A tenant's car without a pass in force is not listed: an agent lets any listed plate out
+without asking, and such a car pays like any other (its session is of kind `tenant`)."""
 
 import hashlib
 import json
@@ -15,7 +18,7 @@ from cloud.access.models import HASHED, Permission, Person
 from cloud.access.models import Credential as CredentialRow
 from cloud.identity.models import Org
 from cloud.leasing.models import Tenant
-from cloud.parking.models import AllowListVersion, MonthlyPass, Vehicle
+from cloud.parking.models import AllowListVersion, MonthlyPass
 from cloud.properties.models import Site
 from protocols.gate import AllowList, Credential, PlatePass, SecretHash, TimeWindow
 
@@ -25,7 +28,7 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def plate_passes(session: Session, site: Site, at: datetime, zone: ZoneInfo) -> list[PlatePass]:
-    """One entry per plate: a pass in force wins over a tenant's car, and both over a visit."""
+    """One entry per plate: a pass in force wins over a booked visit of the same plate."""
     today = at.astimezone(zone).date()
     rows = session.execute(select(Tenant.id, Tenant.code).where(Tenant.org_id == site.org_id))
     tenants: dict[int | None, str] = {tenant_id: code for tenant_id, code in rows}
@@ -40,14 +43,6 @@ def plate_passes(session: Session, site: Site, at: datetime, zone: ZoneInfo) -> 
                 tenant=tenants.get(visitor.tenant_id),
                 ref=f"visitor:{visitor.code}",
             )
-    cars = select(Vehicle).where(Vehicle.org_id == site.org_id, Vehicle.tenant_id.is_not(None))
-    for car in session.scalars(cars):
-        found[car.plate] = PlatePass(
-            plate=car.plate,
-            kind="tenant",
-            tenant=tenants.get(car.tenant_id),
-            ref=f"vehicle:{car.id}",
-        )
     for monthly in session.scalars(select(MonthlyPass).where(MonthlyPass.site_id == site.id)):
         last = monthly.valid_to + timedelta(days=monthly.grace_days)
         if monthly.cancelled or last < today:

@@ -58,17 +58,17 @@ def _stock(session: Session, world: World) -> None:
     )
 
 
-def test_the_list_holds_passes_tenant_cars_and_visitors(session: Session, world: World) -> None:
+def test_the_list_holds_passes_and_visitors(session: Session, world: World) -> None:
     _stock(session, world)
     allow_list, version = current_list(
         session=session, site=world.site, at=local("2026-03-10 08:00")
     )
     by_plate = {p.plate: p for p in allow_list.plates}
-    assert set(by_plate) == {"京A11111", "京A22222", "沪B12345"}
+    # 京A22222 is TA's car without a pass: it pays, so it is not let out unasked.
+    assert set(by_plate) == {"京A11111", "沪B12345"}
     monthly = by_plate["京A11111"]
     assert (monthly.kind, monthly.tenant) == ("monthly", "TA")
     assert monthly.valid_until == local("2026-04-03 00:00")  # 31 March + 2 grace days, whole
-    assert by_plate["京A22222"].kind == "tenant"
     assert by_plate["沪B12345"].kind == "visitor"
     [qr] = allow_list.credentials
     assert qr.kind == "qr" and qr.secret_hash is not None and qr.identifier is None
@@ -76,7 +76,7 @@ def test_the_list_holds_passes_tenant_cars_and_visitors(session: Session, world:
 
     again, same = current_list(session=session, site=world.site, at=local("2026-03-10 08:05"))
     assert (same.id, again.version) == (version.id, 1)
-    # After the grace days the pass falls off (the tenant car stays): a new version.
+    # After the grace days the pass falls off: a new version.
     later, newer = current_list(session=session, site=world.site, at=local("2026-04-03 00:01"))
     assert newer.version == 2
     assert [p.kind for p in later.plates if p.plate == "京A11111"] == []
@@ -128,6 +128,22 @@ async def test_versions_are_published_retained_and_only_on_change(
 
         service.register_vehicle(
             session=session, actor=staff, data=VehicleCreate(plate="京A22222", tenant_code="TA")
+        )
+        service.set_quota(
+            session=session,
+            actor=staff,
+            data=QuotaWrite(tenant_code="TA", site_code=unique_code, max_passes=1),
+        )
+        today = date.today()
+        service.issue_pass(
+            session=session,
+            actor=staff,
+            data=PassCreate(
+                plate="京A22222",
+                site_code=unique_code,
+                valid_from=today - timedelta(days=1),
+                valid_to=today + timedelta(days=30),
+            ),
         )
         session.commit()
         second = await publish_allow_lists(

@@ -216,6 +216,7 @@ class GateEvents:
 
     def __init__(self, sink: EventSink, controllers: list[GateController]) -> None:
         self.sink = sink
+        self.controllers = controllers
         self.by_camera = {c.gate.camera: c for c in controllers if c.gate.camera is not None}
         self._deciding: set[asyncio.Task[GatePassageData]] = set()
 
@@ -236,9 +237,8 @@ class GateEvents:
     async def settle(self, *, timeout_s: float = 5.0) -> None:
         """Wait for decisions and barrier pulses under way (shutdown, tests); cancel what is
         left after `timeout_s`."""
-        barriers = [
-            c.barrier for c in self.by_camera.values() if isinstance(c.barrier, BarrierDriver)
-        ]
+        # Every gate's, not only those with cameras: a manual open's coil must be released too.
+        barriers = [c.barrier for c in self.controllers if isinstance(c.barrier, BarrierDriver)]
         try:
             async with asyncio.timeout(timeout_s):
                 while self._deciding:

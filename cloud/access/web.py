@@ -12,9 +12,19 @@ from sqlalchemy.orm import Session
 
 from cloud.access import service, visitors
 from cloud.access.api import person_read
-from cloud.access.schemas import DoorEventRead, PersonRead, VisitorCreate, VisitorPass, VisitorRead
+from cloud.access.schemas import (
+    CredentialCreate,
+    DoorEventRead,
+    PermissionCreate,
+    PersonCreate,
+    PersonRead,
+    VisitorCreate,
+    VisitorPass,
+    VisitorRead,
+)
 from cloud.errors import ParkopsError, Unauthenticated
 from cloud.identity.actor import Actor
+from cloud.properties import service as properties_service
 from cloud.web.auth import WebContext, as_user, sign_out, signed_in
 from cloud.web.formatting import local_time
 from cloud.web.i18n import t
@@ -24,12 +34,27 @@ from cloud.web.layout import frame, section
 def _console(
     *, session: Session, actor: Actor
 ) -> tuple[list[PersonRead], list[VisitorRead], list[DoorEventRead]]:
+    """People, visits and the door log, as one read."""
     people = [person_read(p) for p in service.list_people(session=session, actor=actor)]
     booked = [
         visitors.read_visitor(v) for v in visitors.list_visitors(session=session, actor=actor)
     ]
     log = [DoorEventRead.model_validate(e) for e in service.door_log(session=session, actor=actor)]
     return people, booked, log
+
+
+def _sites(*, session: Session, actor: Actor) -> list[str]:
+    return [site.code for site in properties_service.list_sites(session=session, actor=actor)]
+
+
+def _person(*, session: Session, actor: Actor, person_id: int) -> tuple[list[str], list[str]]:
+    """A person's credentials and permissions, as lines to show."""
+    creds = service.list_credentials(session=session, actor=actor, person_id=person_id)
+    perms = service.list_permissions(session=session, actor=actor, person_id=person_id)
+    return (
+        [f"{c.kind} {c.identifier or '••••'}{' ✗' if c.revoked else ''}" for c in creds],
+        [f"{p.area} · {p.days} · {p.start or ''}–{p.end or ''}" for p in perms],
+    )
 
 
 def _mine(*, session: Session, actor: Actor) -> list[VisitorRead]:
@@ -87,23 +112,29 @@ async def _console_page(ctx: WebContext) -> None:
     found = await _call(ctx, _console)
     people, booked, log = found or ([], [], [])
     with section(t("ac.people")):
-        ui.table(
-            columns=[
-                _column("name", t("ac.name")),
-                _column("phone", t("ac.phone")),
-                _column("tenant", t("ac.tenant")),
-            ],
-            rows=[
-                {
-                    "id": p.id,
-                    "name": p.name,
-                    "phone": p.phone or "—",
-                    "tenant": p.tenant_code or "—",
-                }
-                for p in people
-            ],
-            row_key="id",
-        ).classes("w-full").props(f'flat dense no-data-label="{t("ac.none")}"')
+        ui.button(t("ac.add_person"), icon="person_add", on_click=lambda: _add_person(ctx))
+        people_table = (
+            ui.table(
+                columns=[
+                    _column("name", t("ac.name")),
+                    _column("phone", t("ac.phone")),
+                    _column("tenant", t("ac.tenant")),
+                ],
+                rows=[
+                    {
+                        "id": p.id,
+                        "name": p.name,
+                        "phone": p.phone or "—",
+                        "tenant": p.tenant_code or "—",
+                    }
+                    for p in people
+                ],
+                row_key="id",
+            )
+            .classes("w-full")
+            .props(f'flat dense no-data-label="{t("ac.none")}"')
+        )
+        people_table.on("rowClick", lambda e: _person_dialog(ctx, e.args[1]))
     with section(t("ac.visitors")):
         ui.table(
             columns=[
@@ -214,3 +245,96 @@ def _visit(
         valid_from=datetime.combine(on, time.fromisoformat(start), tzinfo=zone),
         valid_until=datetime.combine(on, time.fromisoformat(end), tzinfo=zone),
     )
+
+
+async def _add_person(ctx: WebContext) -> None:
+    sites = await _call(ctx, _sites) or []
+    with ui.dialog() as dialog, ui.card().classes("w-full max-w-md"):
+        ui.label(t("ac.add_person")).classes("text-lg font-medium")
+        site = ui.select(sites, label=t("ac.site"), value=sites[0] if sites else None)
+        name = ui.input(t("ac.name")).classes("w-full")
+        phone = ui.input(t("ac.phone")).classes("w-full")
+        tenant = ui.input(t("ac.tenant_code")).classes("w-full")
+
+        async def submit() -> None:
+            try:
+                data = PersonCreate(
+                    site_code=site.value or "",
+                    name=(name.value or "").strip(),
+                    phone=(phone.value or "").strip() or None,
+                    tenant_code=(tenant.value or "").strip() or None,
+                )
+            except ValidationError:
+                ui.notify(t("ac.bad_input"), type="negative", position="top")
+                return
+            if await _call(ctx, service.add_person, data=data) is not None:
+                dialog.close()
+                ui.navigate.reload()
+
+        with ui.row().classes("w-full justify-end"):
+            ui.button(t("pk.cancel"), on_click=dialog.close).props("flat")
+            ui.button(t("pk.confirm"), on_click=submit)
+    dialog.open()
+
+
+async def _person_dialog(ctx: WebContext, row: dict[str, Any]) -> None:
+    person_id = int(row["id"])
+    found = await _call(ctx, _person, person_id=person_id)
+    if found is None:
+        return
+    creds, perms = found
+    with ui.dialog() as dialog, ui.card().classes("w-full max-w-lg"):
+        ui.label(row["name"]).classes("text-lg font-medium")
+        ui.label(t("ac.credentials")).classes("font-medium")
+        for line in creds or ["—"]:
+            ui.label(line).classes("text-sm")
+        with ui.row().classes("w-full items-end gap-2"):
+            kind = ui.select(["card", "pin", "qr", "ble"], label=t("ac.kind"), value="card")
+            value = ui.input(t("ac.identifier_or_secret")).classes("grow")
+            ui.button(t("ac.issue"), on_click=lambda: _issue(ctx, person_id, kind, value, dialog))
+        ui.label(t("ac.permissions")).classes("font-medium")
+        for line in perms or ["—"]:
+            ui.label(line).classes("text-sm")
+        with ui.row().classes("w-full items-end gap-2"):
+            area = ui.input(t("ac.area"), value="LOBBY").classes("w-28")
+            days = ui.input(t("ac.days"), value="12345").classes("w-24")
+            start = ui.input(t("vi.from"), value="08:00").props("type=time").classes("w-28")
+            end = ui.input(t("vi.until"), value="20:00").props("type=time").classes("w-28")
+            ui.button(
+                t("ac.grant"),
+                on_click=lambda: _grant(ctx, person_id, area, days, start, end, dialog),
+            )
+    dialog.open()
+
+
+async def _issue(ctx: WebContext, person_id: int, kind: Any, value: Any, dialog: Any) -> None:
+    text = (value.value or "").strip()
+    hashed = kind.value in ("pin", "qr")
+    try:
+        data = CredentialCreate(
+            kind=kind.value, identifier=None if hashed else text, secret=text if hashed else None
+        )
+    except ValidationError:
+        ui.notify(t("ac.bad_input"), type="negative", position="top")
+        return
+    if await _call(ctx, service.issue_credential, person_id=person_id, data=data) is not None:
+        dialog.close()
+        ui.notify(t("pk.settled"), type="positive", position="top")
+
+
+async def _grant(
+    ctx: WebContext, person_id: int, area: Any, days: Any, start: Any, end: Any, dialog: Any
+) -> None:
+    try:
+        data = PermissionCreate(
+            area=(area.value or "").strip(),
+            days=(days.value or "").strip(),
+            start=time.fromisoformat(start.value) if start.value else None,
+            end=time.fromisoformat(end.value) if end.value else None,
+        )
+    except (ValueError, ValidationError):
+        ui.notify(t("ac.bad_input"), type="negative", position="top")
+        return
+    if await _call(ctx, service.grant, person_id=person_id, data=data) is not None:
+        dialog.close()
+        ui.notify(t("pk.settled"), type="positive", position="top")

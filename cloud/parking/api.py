@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from cloud.deps import CurrentActor, SessionDep
-from cloud.parking import reports, service, sessions
+from cloud.parking import payments, reports, service, sessions
 from cloud.parking.models import MonthlyPass, ParkingSession, SessionState, Vehicle
 from cloud.parking.schemas import (
     FeeRulesWrite,
@@ -147,7 +147,7 @@ def quote(
 def pay(
     session_id: int, data: PaymentCreate, session: SessionDep, actor: CurrentActor
 ) -> SessionRead:
-    payment = sessions.pay(session=session, actor=actor, session_id=session_id, data=data)
+    payment = payments.pay(session=session, actor=actor, session_id=session_id, data=data)
     return get_session(payment.session_id, session, actor)
 
 

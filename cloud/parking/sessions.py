@@ -20,13 +20,12 @@ from cloud.parking.matching import best_match
 from cloud.parking.models import (
     Gate,
     MonthlyPass,
-    ParkingPayment,
     ParkingSession,
     SessionKind,
     SessionState,
     Vehicle,
 )
-from cloud.parking.schemas import PaymentCreate, Quote, ReviewSettlement
+from cloud.parking.schemas import Quote, ReviewSettlement
 from cloud.properties.models import Site
 from protocols.plates import normalise
 
@@ -227,36 +226,6 @@ def list_sessions(
 def quote(*, session: Session, actor: Actor, session_id: int, at: datetime | None = None) -> Quote:
     parked = get_session(session=session, actor=actor, session_id=session_id)
     return quote_for(session, parked, at or utcnow())
-
-
-def pay(*, session: Session, actor: Actor, session_id: int, data: PaymentCreate) -> ParkingPayment:
-    """Record money taken for a session (at the exit or in advance). The payments domain
-    calls this with its order id as `reference` once the money is confirmed."""
-    require_role(actor, *registry.MANAGERS, Role.finance)
-    parked = get_session(session=session, actor=actor, session_id=session_id)
-    if parked.state in (SessionState.waived, SessionState.review):
-        raise Conflict(f"session {session_id} is {parked.state}: settle it instead")
-    at = data.paid_at or utcnow()
-    due = quote_for(session, parked, at).amount_due
-    if data.amount > due:
-        raise Invalid(f"{data.amount} is more than the {due} due", field="amount")
-    site = session.get(Site, parked.site_id)
-    assert site is not None
-    gate = _gate(session, site, data.gate_code) or parked.exit_gate
-    payment = ParkingPayment(
-        org_id=parked.org_id,
-        session_id=parked.id,
-        gate_id=gate.id if gate else None,
-        amount=data.amount,
-        paid_at=at,
-        method=data.method,
-        reference=data.reference,
-    )
-    parked.paid += data.amount
-    parked.paid_at = at
-    session.add(payment)
-    session.flush()
-    return payment
 
 
 def waive(*, session: Session, actor: Actor, session_id: int, reason: str) -> ParkingSession:

@@ -8,6 +8,7 @@ import aiomqtt
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.ingest.models import DeviceEvent, EdgeAgent
+from cloud.parking import payments
 from cloud.parking import sessions as parking_sessions
 from cloud.parking.exits import answer_exit, take_gate_events
 from cloud.parking.jobs import answer_exit_queries
@@ -35,7 +36,7 @@ def test_the_exit_answer_says_what_is_due_and_when_paid(session: Session, lot: W
         Decimal("13.00"),
         str(parked.id),
     )
-    parking_sessions.pay(
+    payments.pay(
         session=session,
         actor=lot.actors["staff"],
         session_id=parked.id,

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
-from cloud.errors import Conflict, Forbidden, Invalid
-from cloud.parking import service, sessions
+from cloud.errors import Conflict, Forbidden, Invalid, NotFound
+from cloud.parking import payments, service, sessions
 from cloud.parking.models import ParkingSession, SessionKind, SessionState
 from cloud.parking.schemas import (
     PassCreate,
@@ -109,13 +109,13 @@ def test_paying_in_advance_leaves_a_grace_to_get_out(session: Session, lot: Worl
     )
     assert quote.amount_due == Decimal("13.00")
     with pytest.raises(Invalid, match="more than"):
-        sessions.pay(
+        payments.pay(
             session=session,
             actor=staff,
             session_id=parked.id,
             data=PaymentCreate(amount=Decimal("14.00"), paid_at=local("2026-03-02 12:00")),
         )
-    sessions.pay(
+    payments.pay(
         session=session,
         actor=staff,
         session_id=parked.id,
@@ -219,3 +219,22 @@ def test_a_car_waived_while_parked_leaves_owing_nothing(session: Session, lot: W
     assert (left.id, left.state, left.fee) == (parked.id, SessionState.waived, Decimal("13.00"))
     with pytest.raises(Conflict, match="already waived"):
         sessions.waive(session=session, actor=staff, session_id=parked.id, reason="again")
+
+
+def test_a_confirmed_gateway_payment_is_taken_once(session: Session, lot: World) -> None:
+    parked = enter(session, lot, "京A12345", "2026-03-02 09:00")
+    confirm = {
+        "session": session,
+        "org_id": lot.org.id,
+        "session_id": parked.id,
+        "amount": Decimal("13.00"),
+        "reference": "PAY-20260302-0001",
+        "method": "wechat",
+        "paid_at": local("2026-03-02 12:00"),
+    }
+    first = payments.take_confirmed_payment(**confirm)  # type: ignore[arg-type]
+    again = payments.take_confirmed_payment(**confirm)  # type: ignore[arg-type]
+    assert again.id == first.id and parked.paid == Decimal("13.00")
+    with pytest.raises(NotFound):
+        payments.take_confirmed_payment(**{**confirm, "reference": "X", "org_id": -1})  # type: ignore[arg-type]
+    assert leave(session, lot, "京A12345", "2026-03-02 12:10").paid == Decimal("13.00")

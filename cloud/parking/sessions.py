@@ -29,6 +29,11 @@ from cloud.parking.schemas import Quote, ReviewSettlement
 from cloud.properties.models import Site
 from protocols.plates import normalise
 
+NO_ENTRY = "exit without an entry"
+ENTERED_TWICE = "entered again without an exit"
+STAYED_TOO_LONG = "stayed more than {days} days"
+"""Why a session is in review (English in the data; the pages translate them)."""
+
 FREE_KINDS = frozenset({SessionKind.monthly, SessionKind.visitor})
 """Kinds that park without paying: a pass in force, or a booked visit."""
 
@@ -84,7 +89,7 @@ def record_entry(
         _open_sessions(session, site.id).where(ParkingSession.plate == plate)
     ):
         stale.state = SessionState.review
-        stale.review_reason = "entered again without an exit"
+        stale.review_reason = ENTERED_TWICE
     kind, vehicle = _kind(session, site, plate, at)
     parked = ParkingSession(
         org_id=site.org_id,
@@ -128,7 +133,7 @@ def record_exit(
             state=SessionState.review,
             exit_gate=gate,
             exited_at=at,
-            review_reason="exit without an entry",
+            review_reason=NO_ENTRY,
         )
         session.add(orphan)
         session.flush()
@@ -139,7 +144,7 @@ def record_exit(
     assert parked.entered_at is not None
     if at - parked.entered_at > timedelta(days=min(review_days, MAX_DAYS)):
         parked.state = SessionState.review
-        parked.review_reason = f"stayed more than {review_days} days"
+        parked.review_reason = STAYED_TOO_LONG.format(days=review_days)
     else:
         parked.fee = _fee(parked, rules, at)
         # Waived while parked: the fee stays on record, nothing is owed.

@@ -1,6 +1,7 @@
 """`/parking`: the live lot, the review queue (settle or waive, with a reason), and revenue
 per day and gate for the last two weeks. Every rule is the service's."""
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -55,6 +56,16 @@ def _kind_label(kind: str) -> str:
         "tenant": t("pk.kind.tenant"),
         "visitor": t("pk.kind.visitor"),
     }[kind]
+
+
+_TOO_LONG = re.compile(r"^stayed more than (\d+) days")
+
+
+def _reason(text: str) -> str:
+    """The service's review reason in the page's language (a settlement note stays as is)."""
+    text = text.replace(sessions.NO_ENTRY, t("pk.why.no_entry"))
+    text = text.replace(sessions.ENTERED_TWICE, t("pk.why.entered_twice"))
+    return _TOO_LONG.sub(lambda m: t("pk.why.too_long", days=m.group(1)), text)
 
 
 async def _call(ctx: WebContext, call: Any, /, **arguments: Any) -> Any:
@@ -136,7 +147,7 @@ async def _page(ctx: WebContext) -> None:
             {
                 "id": s.id,
                 "plate": s.plate,
-                "reason": s.review_reason or "",
+                "reason": _reason(s.review_reason or ""),
                 "entered": _when(s.entered_at, ctx.zone),
                 "exited": _when(s.exited_at, ctx.zone),
             }

@@ -351,6 +351,9 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
     "pk.reason": ("原因（必填）", "Reason (required)"),
     "pk.bad_input": ("请填写金额和原因。", "Enter an amount and a reason."),
     "pk.settled": ("已处理。", "Settled."),
+    "pk.why.no_entry": ("有出场无入场记录", "exit without an entry"),
+    "pk.why.entered_twice": ("未出场又入场", "entered again without an exit"),
+    "pk.why.too_long": ("停放超过 {days} 天", "stayed more than {days} days"),
     "pk.waive": ("免收 {plate} 的停车费", "Waive the fee of {plate}"),
     "pk.waived": ("已免收", "waived"),
     "pk.click_to_waive": (

@@ -10,6 +10,7 @@ from cloud.deps import CurrentActor, SessionDep
 from cloud.parking import payments, reports, service, sessions
 from cloud.parking.models import MonthlyPass, ParkingSession, SessionState, Vehicle
 from cloud.parking.schemas import (
+    AllowListVersionRead,
     FeeRulesWrite,
     GateCreate,
     GateRead,
@@ -168,3 +169,11 @@ def settle_review(
 @router.get("/revenue", response_model=list[RevenueRow])
 def revenue(first: date, last: date, session: SessionDep, actor: CurrentActor) -> list[RevenueRow]:
     return reports.revenue(session=session, actor=actor, first=first, last=last)
+
+
+@router.get("/sites/{site_code}/allow-lists", response_model=list[AllowListVersionRead])
+def list_allow_list_versions(
+    site_code: str, session: SessionDep, actor: CurrentActor
+) -> list[AllowListVersionRead]:
+    rows = service.list_allow_list_versions(session=session, actor=actor, site_code=site_code)
+    return [AllowListVersionRead.model_validate(v) for v in rows]

@@ -147,3 +147,14 @@ class RevenueRow(BaseModel):
     gate: str | None
     amount: Decimal
     payments: int
+
+
+class AllowListVersionRead(_Read):
+    """A version of a site's allow-list: how much it held and when it reached the broker."""
+
+    version: int
+    digest: str
+    issued_at: datetime
+    published_at: datetime | None
+    plates: int
+    credentials: int

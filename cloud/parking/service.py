@@ -12,7 +12,14 @@ from cloud.identity.actor import Actor, require_role
 from cloud.identity.models import Role
 from cloud.leasing.models import Tenant
 from cloud.parking.fees import FeeRules
-from cloud.parking.models import FeeRuleSet, Gate, MonthlyPass, PassQuota, Vehicle
+from cloud.parking.models import (
+    AllowListVersion,
+    FeeRuleSet,
+    Gate,
+    MonthlyPass,
+    PassQuota,
+    Vehicle,
+)
 from cloud.parking.schemas import (
     FeeRulesWrite,
     GateCreate,
@@ -268,3 +275,13 @@ def cancel_pass(*, session: Session, actor: Actor, code: str) -> MonthlyPass:
     monthly.cancelled = True
     session.flush()
     return monthly
+
+
+def list_allow_list_versions(
+    *, session: Session, actor: Actor, site_code: str, limit: int = 50
+) -> list[AllowListVersion]:
+    """The site's allow-list versions, newest first."""
+    require_role(actor, *READERS)
+    site = site_by_code(session, actor.org_id, site_code)
+    stmt = select(AllowListVersion).where(AllowListVersion.site_id == site.id)
+    return list(session.scalars(stmt.order_by(AllowListVersion.version.desc()).limit(limit)))

@@ -7,6 +7,7 @@ from httpx import AsyncClient
 from sqlalchemy.orm import Session
 
 from cloud.parking import sessions
+from cloud.parking.lists import current_list
 from tests.cloud.factories import World
 from tests.cloud.identity.test_api import login
 from tests.cloud.parking.conftest import local
@@ -120,3 +121,18 @@ async def test_pay_waive_and_revenue_per_day_and_gate(
             f"{API}/revenue", params={"first": "2026-03-02", "last": "2026-03-02"}, headers=tenant
         )
     ).status_code == 403
+
+
+async def test_allow_list_versions_are_listed(
+    client: AsyncClient, lot: World, session: Session
+) -> None:
+    current_list(session=session, site=lot.site, at=local("2026-03-02 09:00"))
+    session.commit()
+    staff = await login(client, "acme-staff")
+    versions = await client.get(f"{API}/sites/site1/allow-lists", headers=staff)
+    assert [(v["version"], v["plates"], v["published_at"]) for v in versions.json()] == [
+        (1, 0, None)
+    ]
+    tenant = await login(client, "acme-tenant")
+    refused = await client.get(f"{API}/sites/site1/allow-lists", headers=tenant)
+    assert refused.status_code == 403

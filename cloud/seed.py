@@ -17,7 +17,8 @@ from cloud.identity import service as identity_service
 from cloud.identity.models import Org, Role, User
 from cloud.ingest.models import EdgeAgent
 from cloud.leasing.models import Lease, Tenant
-from cloud.parking.seed import seed_parking
+from cloud.parking.models import Direction
+from cloud.parking.seed import GATES, seed_parking
 from cloud.properties.models import (
     Building,
     Floor,
@@ -283,7 +284,12 @@ def seed_demo(
         tenant=users["tenant"],
         now=datetime.now(UTC),
     )
-    seed_parking(session=session, site=park, now=datetime.now(UTC))
+    seed_parking(
+        session=session,
+        site=park,
+        now=datetime.now(UTC),
+        gates=[(gate.code, Direction(gate.direction)) for gate in site.gates] or GATES,
+    )
     return list(LOGINS)
 
 

@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from cloud.access.api import router as access_router
 from cloud.alarms.api import router as alarms_router
 from cloud.billing.api import router as billing_router
 from cloud.db.engine import make_engine, make_sessionmaker
@@ -16,6 +17,7 @@ from cloud.ingest.api import router as dead_letters_router
 from cloud.leasing.api import router as leasing_router
 from cloud.leasing.contracts.api import router as contracts_router
 from cloud.metrics import install_app_metrics
+from cloud.parking.api import router as parking_router
 from cloud.properties.api import router as properties_router
 from cloud.settings import Settings
 from cloud.workorders.api import router as workorders_router
@@ -56,6 +58,8 @@ def create_app(settings: Settings, *, ui: bool = True) -> FastAPI:
         devices_router,
         alarms_router,
         dead_letters_router,
+        parking_router,
+        access_router,
     ):
         api.include_router(router)
     app.include_router(api)

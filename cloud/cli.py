@@ -118,6 +118,33 @@ def ingest(
 
 
 @app.command()
+def parking() -> None:
+    """Run the parking and access jobs until interrupted: gate events to sessions, door events
+    to the door log (alarms to work orders), allow-lists published on change, exit questions
+    answered (PARKOPS_DATABASE_URL, PARKOPS_MQTT_URL)."""
+    import asyncio
+    import signal
+
+    from cloud.db.engine import make_engine, make_sessionmaker
+    from cloud.parking.jobs import run_parking
+
+    _logging()
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        await run_parking(settings=settings, sessions=make_sessionmaker(engine), stop=stop)
+
+    try:
+        asyncio.run(main())
+    finally:
+        engine.dispose()
+
+
+@app.command()
 def escalate() -> None:
     """Escalate work orders past their SLA response or resolution due (run it from cron)."""
     from cloud.db.engine import make_engine, make_sessionmaker

@@ -19,6 +19,8 @@ from cloud.identity import service as identity_service
 from cloud.identity.models import Org, Role, User
 from cloud.ingest.models import EdgeAgent
 from cloud.leasing.models import Lease, Tenant
+from cloud.parking.models import Direction
+from cloud.parking.seed import GATES, seed_parking
 from cloud.properties.models import (
     Building,
     Floor,
@@ -286,6 +288,12 @@ def seed_demo(
     )
     install_default_rules(session=session, org_id=org.id)
     devices_service.expect_config(session=session, agent=agent, config_hash=site.config_hash())
+    seed_parking(
+        session=session,
+        site=park,
+        now=datetime.now(UTC),
+        gates=[(gate.code, Direction(gate.direction)) for gate in site.gates] or GATES,
+    )
     return list(LOGINS)
 
 

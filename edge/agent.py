@@ -8,6 +8,9 @@ from pathlib import Path
 
 from edge.buses import bus_worker, cumulative_registers_of, open_link
 from edge.commands import BusHandle, CommandRunner
+from edge.doors import DoorWatcher, LockUnlocker, unlock_door_action
+from edge.gate_memory import GateMemory
+from edge.gates import GateController, GateEvents, gate_controllers, open_barrier_action
 from edge.group_commit import GroupCommit
 from edge.outbox import Outbox
 from edge.sanity import CumulativeGuard
@@ -17,6 +20,8 @@ from protocols.site_config import SiteConfig
 
 log = logging.getLogger(__name__)
 
+GATES_SETTLE_S = 3.0
+"""How long a stopping agent lets gate decisions and barrier pulses under way finish."""
 UPLINK_GOODBYE_S = 3.0
 """How long a stopping agent waits for the uplink to announce it is going offline."""
 
@@ -44,8 +49,19 @@ class Agent:
         registers = cumulative_registers_of(config)
         self.guard = CumulativeGuard(memory=self.state, registers=lambda d: registers.get(d, ()))
         self.buses: dict[str, BusHandle] = {}
+        self.gate_memory = GateMemory(gate_memory_path(config), site=config.site)
+        self.gates: list[GateController] = []
+        self.doors: list[DoorWatcher] = []
+        self.locks: list[LockUnlocker] = []
+        self.events = GateEvents(self.outbox, [])
+        """Where cameras store their reads: the outbox, and a gate's controller for its camera."""
         self.commands = CommandRunner(state=self.state, buses=self.buses)
-        self.uplink = Uplink(config=config, outbox=self.outbox, commands=self.commands)
+        self.uplink = Uplink(
+            config=config,
+            outbox=self.outbox,
+            commands=self.commands,
+            on_lists=self.gate_memory.offer,
+        )
 
     def __repr__(self) -> str:
         return f"Agent({self.config.site}/{self.config.agent}, boot {self.outbox.boot})"
@@ -63,11 +79,13 @@ class Agent:
         async with AsyncExitStack() as resources:
             resources.callback(self.outbox.close)
             resources.callback(self.state.close)
+            resources.callback(self.gate_memory.close)
             for bus in self.config.buses:
                 link = await resources.enter_async_context(open_link(bus))
                 self.buses[bus.code] = bus_worker(
                     self.config, bus, link, sink=self.readings, check=self.guard
                 )
+            self._start_gates()
             polling = [
                 asyncio.create_task(handle.worker.run(), name=f"bus {code}")
                 for code, handle in self.buses.items()
@@ -78,13 +96,25 @@ class Agent:
                 from edge.cameras import camera_tasks
 
                 state_dir = state_path(self.config).parent
-                for name, job in camera_tasks(self.config, sink=self.outbox, state_dir=state_dir):
+                for name, job in camera_tasks(self.config, sink=self.events, state_dir=state_dir):
                     polling.append(asyncio.create_task(job, name=name))
+            self.doors = [
+                DoorWatcher(door, memory=self.gate_memory, sink=self.outbox)
+                for door in self.config.doors
+            ]
+            for gate in (g for g in self.gates if g.has_inputs):
+                name = f"gate {gate.gate.code} inputs"
+                polling.append(asyncio.create_task(gate.watch_state(), name=name))
+            for watcher in self.doors:
+                name = f"door {watcher.door.code}"
+                polling.append(asyncio.create_task(watcher.run(), name=name))
             uplink = asyncio.create_task(self.uplink.run(stop=stop), name="uplink")
             try:
                 await _until_stop_or_failure(stop, [*polling, storing, uplink])
             finally:
                 stop.set()
+                # Decisions and coil releases under way need their bus: finish them first.
+                await self.events.settle(timeout_s=GATES_SETTLE_S)
                 for task in polling:
                     task.cancel()
                 await asyncio.gather(*polling, return_exceptions=True)
@@ -96,11 +126,37 @@ class Agent:
                 await asyncio.gather(uplink, return_exceptions=True)
         log.info("agent %s/%s stopped", self.config.site, self.config.agent)
 
+    def _start_gates(self) -> None:
+        """Controllers for the site's gates, on the buses just opened; `open_barrier` commands."""
+        self.gates = gate_controllers(
+            self.config,
+            buses=self.buses,
+            memory=self.gate_memory,
+            sink=self.outbox,
+            asker=self.uplink,
+        )
+        self.events = GateEvents(self.outbox, self.gates)
+        self.commands.actions["open_barrier"] = open_barrier_action(self.gates)
+        if self.config.locks:
+            from edge.transports.ble import BleakTransport
+
+            radio = BleakTransport()
+            self.locks = [
+                LockUnlocker(lock, transport=radio, sink=self.outbox) for lock in self.config.locks
+            ]
+            self.commands.actions["unlock_door"] = unlock_door_action(self.locks)
+
 
 def state_path(config: SiteConfig) -> Path:
     """The agent's state file (edge.state) lives beside its outbox."""
     outbox = Path(config.outbox.path)
     return outbox.with_name(f"{outbox.stem}-state.sqlite3")
+
+
+def gate_memory_path(config: SiteConfig) -> Path:
+    """The gates' memory (allow-list, last passages) lives beside the outbox."""
+    outbox = Path(config.outbox.path)
+    return outbox.with_name(f"{outbox.stem}-gates.sqlite3")
 
 
 async def run_agent(config: SiteConfig, *, stop: asyncio.Event | None = None) -> None:

@@ -16,7 +16,7 @@ import asyncio
 import inspect
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -72,9 +72,13 @@ class CommandRunner:
         state: AgentState,
         buses: dict[str, BusHandle],
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        actions: dict[str, Callable[[Command], Awaitable[str]]] | None = None,
     ) -> None:
         self.state = state
         self.buses = buses
+        self.actions = actions if actions is not None else {}
+        """More actions by name (e.g. `open_barrier` from edge.gates): each returns its detail
+        or raises CommandRefused."""
         self._now = now
         for command_id in state.unfinished_commands():
             state.finish_command(
@@ -133,9 +137,10 @@ class CommandRunner:
             return "connection dropped; the next request reconnects"
         if action in ("write_coil", "write_register"):
             return await self._write(command)
-        raise CommandRefused(
-            f"unknown action {action!r}; known: reread, write_coil, write_register, reboot_bus"
-        )
+        if action in self.actions:
+            return await self.actions[action](command)
+        known = ", ".join(["reread", "write_coil", "write_register", "reboot_bus", *self.actions])
+        raise CommandRefused(f"unknown action {action!r}; known: {known}")
 
     async def _write(self, command: Command) -> str:
         args = _WriteArgs.model_validate(command.args)

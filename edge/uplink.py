@@ -9,7 +9,7 @@ import contextlib
 import logging
 import random
 import ssl
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -22,6 +22,7 @@ from edge.commands import CommandRunner
 from edge.health import LinkHealth
 from edge.outbox import Outbox
 from protocols import topics
+from protocols.gate import ExitAnswer, ExitQuery
 from protocols.messages import Ack, CommandResult, DataBatch, Status
 from protocols.mqtt_url import parse_broker_url
 from protocols.site_config import MqttLink, SiteConfig
@@ -55,6 +56,7 @@ class Uplink:
         outbox: Outbox,
         commands: CommandRunner | None = None,
         backoff: Backoff = Backoff(),
+        on_lists: Callable[[bytes | bytearray | str], object] | None = None,
     ):
         self.config = config
         self.outbox = outbox
@@ -69,6 +71,10 @@ class Uplink:
         self._result_topic = topics.cmd_result(config.site, config.agent)
         self._client_now: aiomqtt.Client | None = None
         self._running_commands: set[asyncio.Task[None]] = set()
+        self.on_lists = on_lists
+        """Gets every allow-list published on `down/lists` (edge.gate_memory keeps the newest)."""
+        self._query_topic = topics.query(config.site, config.agent)
+        self._questions: dict[str, asyncio.Future[ExitAnswer]] = {}
 
     async def run(self, *, stop: asyncio.Event) -> None:
         """Stay connected until `stop` is set, then announce going offline and disconnect."""
@@ -162,8 +168,39 @@ class Uplink:
                 )
                 self._running_commands.add(task)
                 task.add_done_callback(self._running_commands.discard)
+            elif kind == "lists" and self.on_lists is not None:
+                self.on_lists(payload)
+            elif kind == "answer":
+                self._take_answer(str(message.topic), payload)
             else:
                 log.debug("ignoring %s (not handled yet)", message.topic)
+
+    async def ask_exit(self, query: ExitQuery, *, timeout_s: float) -> ExitAnswer | None:
+        """Ask the cloud on `up/query` and wait for its `down/answer` with the same id; None at
+        once when the link is down, or after `timeout_s` without an answer."""
+        client = self._client_now
+        if client is None:
+            return None
+        answered: asyncio.Future[ExitAnswer] = asyncio.get_running_loop().create_future()
+        self._questions[query.id] = answered
+        try:
+            async with asyncio.timeout(timeout_s):
+                await client.publish(self._query_topic, query.model_dump_json(), qos=1)
+                return await answered
+        except (TimeoutError, aiomqtt.MqttError):
+            return None
+        finally:
+            self._questions.pop(query.id, None)
+
+    def _take_answer(self, topic: str, payload: bytes | bytearray | str) -> None:
+        try:
+            answer = ExitAnswer.model_validate_json(payload)
+        except ValidationError as exc:
+            log.warning("ignoring malformed answer on %s: %s", topic, exc)
+            return
+        waiting = self._questions.get(answer.id)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(answer)
 
     def _apply_ack(self, topic: str, payload: bytes | bytearray | str) -> None:
         try:

@@ -8,7 +8,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from protocols import messages, topics
+from protocols import gate, messages, topics
 from protocols.codes import CODE_PATTERN
 
 _SCHEMAS = "#/components/schemas/"
@@ -39,7 +39,7 @@ Operations are written from the **edge agent's** point of view: an agent `send`s
 Together: effectively exactly-once across broker, network, database and agent restarts."""
 
 
-EVENT_DATA_MODELS: list[type[BaseModel]] = [messages.PlateReadData]
+EVENT_DATA_MODELS: list[type[BaseModel]] = [messages.PlateReadData, *gate.EVENT_DATA_MODELS]
 """Shapes of events' `data` by event kind, listed among the schemas for integrators."""
 
 
@@ -47,7 +47,7 @@ EVENT_DATA_MODELS: list[type[BaseModel]] = [messages.PlateReadData]
 class _Channel:
     """One row of the v1 topic table: what travels on it, and whether the broker retains it."""
 
-    model: type[BaseModel] | None
+    model: type[BaseModel]
     retained: bool
     description: str
 
@@ -81,24 +81,22 @@ _CHANNELS: dict[tuple[str, str], _Channel] = {
         "before `expires_at` and answered on `up/cmd-result`.",
     ),
     ("down", "lists"): _Channel(
-        None,
+        gate.AllowList,
         True,
-        "Retained. Versioned allow-lists (plates, credentials). Placeholder: no message model "
-        "exists yet, so the payload schema is a minimal versioned object.",
+        "Retained. The versioned allow-list of the agent's site: plate passes and door "
+        "credentials (PIN and QR secrets only as salted hashes). The agent keeps the highest "
+        "`version` it has seen, persisted, and ignores older ones.",
     ),
-}
-
-_ALLOW_LISTS = "AllowLists"
-_ALLOW_LISTS_SCHEMA: dict[str, Any] = {
-    "title": _ALLOW_LISTS,
-    "description": "Placeholder until protocols.messages defines the allow-lists message.",
-    "type": "object",
-    "properties": {
-        "v": {"const": messages.SCHEMA_VERSION, "default": messages.SCHEMA_VERSION},
-        "version": {"type": "integer", "minimum": 1, "description": "version of the lists"},
-    },
-    "required": ["version"],
-    "additionalProperties": True,
+    ("up", "query"): _Channel(
+        gate.ExitQuery,
+        False,
+        "A question the agent waits for, e.g. whether a plate at an exit gate has paid. The "
+        "cloud answers on `down/answer` with the same `id`; past its timeout the agent follows "
+        "its offline policy.",
+    ),
+    ("down", "answer"): _Channel(
+        gate.ExitAnswer, False, "The answer to the `up/query` with the same `id`."
+    ),
 }
 
 
@@ -120,14 +118,10 @@ def _address(direction: Literal["up", "down"], name: str) -> str:
     return concrete.replace(f"/{_SITE}/{_AGENT}/", "/{site}/{agent}/", 1)
 
 
-def _message(model: type[BaseModel] | None, refs: dict[Any, Any]) -> tuple[str, dict[str, Any]]:
-    """A message's name and its Message Object; `None` is the allow-lists placeholder."""
-    if model is None:
-        name, doc = _ALLOW_LISTS, _ALLOW_LISTS_SCHEMA["description"]
-        payload = _SCHEMAS + _ALLOW_LISTS
-    else:
-        name, doc = model.__name__, model.__doc__ or ""
-        payload = refs[(model, "validation")]["$ref"]
+def _message(model: type[BaseModel], refs: dict[Any, Any]) -> tuple[str, dict[str, Any]]:
+    """A message's name and its Message Object."""
+    name, doc = model.__name__, model.__doc__ or ""
+    payload = refs[(model, "validation")]["$ref"]
     return name, {
         "name": name,
         "title": name,
@@ -139,12 +133,12 @@ def _message(model: type[BaseModel] | None, refs: dict[Any, Any]) -> tuple[str, 
 
 def asyncapi_document() -> dict[str, Any]:
     """The v1 contract as an AsyncAPI 3.0.0 document (a plain dict, ready for JSON or YAML)."""
-    models = [c.model for c in _CHANNELS.values() if c.model is not None]
+    models = [c.model for c in _CHANNELS.values()]
     models += EVENT_DATA_MODELS
     refs, defs = models_json_schema(
         [(m, "validation") for m in models], ref_template=_SCHEMAS + "{model}"
     )
-    schemas: dict[str, Any] = _asyncapi_schema(defs["$defs"]) | {_ALLOW_LISTS: _ALLOW_LISTS_SCHEMA}
+    schemas: dict[str, Any] = _asyncapi_schema(defs["$defs"])
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     components_messages: dict[str, Any] = {}

@@ -24,6 +24,7 @@ from pydantic import (
 from protocols import dlt645
 from protocols.codecs import DataType, WordOrder
 from protocols.codes import Code
+from protocols.gate_config import BleLock, Door, Gate
 from protocols.profiles import PROFILES, DeviceProfile, MeasuredValue
 from protocols.register_plan import RegisterBlock, plan_reads
 from protocols.serial_timing import (
@@ -306,24 +307,6 @@ class AnprPushSettings(_Config):
     port: int = Field(default=8089, ge=1, le=65_535)
 
 
-class Gate(_Config):
-    code: Code
-    bus: Code | None = Field(default=None, description="the bus of its relay board")
-    unit_id: int | None = Field(default=None, ge=1, le=247)
-    open_coil: int | None = Field(default=None, ge=0, le=0xFFFF)
-
-
-class Door(_Config):
-    code: Code
-    host: str
-    port: int = Field(ge=1, le=65_535)
-
-
-class BleLock(_Config):
-    code: Code
-    address: str = Field(pattern=r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$")
-
-
 # --- links --------------------------------------------------------------------------------------
 
 
@@ -405,6 +388,17 @@ class SiteConfig(_Config):
             raise ValueError(
                 f"cameras {', '.join(pushing)} push their reads: add `anpr_push` (host, port)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _gates_name_what_exists(self) -> "SiteConfig":
+        cameras = {camera.code for camera in self.cameras}
+        modbus = {bus.code for bus in self.buses if not isinstance(bus, Dlt645Bus)}
+        for gate in self.gates:
+            if gate.camera is not None and gate.camera not in cameras:
+                raise ValueError(f"gate {gate.code}: no camera {gate.camera!r} in this site")
+            if gate.bus is not None and gate.bus not in modbus:
+                raise ValueError(f"gate {gate.code}: no Modbus bus {gate.bus!r} in this site")
         return self
 
     @model_validator(mode="after")

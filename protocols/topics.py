@@ -21,8 +21,8 @@ def shared_uplink_filter(group: str) -> str:
     return f"$share/{group}/{UPLINK_FILTER}"
 
 
-UP_NAMES = ("data", "status", "cmd-result")
-DOWN_NAMES = ("ack", "cmd", "lists")
+UP_NAMES = ("data", "status", "cmd-result", "query")
+DOWN_NAMES = ("ack", "cmd", "lists", "answer")
 
 _CODE = re.compile(CODE_PATTERN)
 
@@ -68,6 +68,16 @@ def cmd(site: str, agent: str) -> str:
 
 def lists(site: str, agent: str) -> str:
     return str(Topic(site, agent, "down", "lists"))
+
+
+def query(site: str, agent: str) -> str:
+    """Questions the agent asks the cloud and waits for (is this exit paid?)."""
+    return str(Topic(site, agent, "up", "query"))
+
+
+def answer(site: str, agent: str) -> str:
+    """The cloud's answers to `query`, matched by correlation id."""
+    return str(Topic(site, agent, "down", "answer"))
 
 
 def downlink_filter(site: str, agent: str) -> str:

@@ -85,6 +85,43 @@ def rtu(
     _run_until_interrupted(serving)
 
 
+@app.command()
+def camera(
+    out: Annotated[Path, typer.Option(help="folder the frames are written to")],
+    count: Annotated[int, typer.Option(min=1, max=10_000)] = 20,
+    seed: Annotated[int, typer.Option()] = 0,
+    look: Annotated[
+        str, typer.Option(help="clear or varied (angle, blur, night, glare)")
+    ] = "varied",
+) -> None:
+    """Write gate-camera frames with plates of every colour to OUT (an agent camera with
+    `source: OUT` reads them); prints `file<TAB>plate<TAB>colour` per frame."""
+    from simulators.camera import NoCjkFont, write_scenes
+
+    if look not in ("clear", "varied"):
+        raise typer.BadParameter("look is clear or varied")
+    try:
+        frames = write_scenes(out, count=count, seed=seed, look=cast(Any, look))
+    except NoCjkFont as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    for frame in frames:
+        typer.echo(f"{frame.path}\t{frame.plate}\t{frame.colour}")
+
+
+@app.command()
+def door(
+    port: Annotated[int, typer.Option(min=1, max=65535)],
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    code: Annotated[str, typer.Option(help="the door's code")] = "D-1",
+) -> None:
+    """Serve a door controller (protocols.door_line) on host:port, for an agent to watch."""
+    from simulators.door_controller import SimulatedDoor, serve_door
+
+    typer.echo(f"door controller {code} on {host}:{port}")
+    _run_until_interrupted(serve_door(SimulatedDoor(code=code), host=host, port=port))
+
+
 def _load(path: Path) -> SiteConfig:
     try:
         return parse_site_config(path.read_text(encoding="utf-8"), source=str(path))

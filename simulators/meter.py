@@ -4,13 +4,13 @@ The register map comes from the device profile in `protocols`; each meter's beha
 (power or water flow follows an office day, energy or volume only grows) is a named task beside
 the pymodbus server. The simulated RTU line (simulators.rtu) serves the same meters through
 `LiveMeter.read_registers`.
-This is the only simulator module that touches pymodbus.
+This and simulators.barrier (relay boards) are the simulator modules that touch pymodbus.
 """
 
 import asyncio
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -248,9 +248,11 @@ async def serve_meters(
     port: int,
     meters: list[SimulatedMeter],
     ready: asyncio.Event | None = None,
+    extra: Sequence[SimDevice] = (),
 ) -> None:
-    """Serve `meters` as unit ids of one Modbus TCP gateway until cancelled."""
-    unit_ids = [m.unit_id for m in meters]
+    """Serve `meters` as unit ids of one Modbus TCP gateway until cancelled; `extra` are other
+    units on the same line (a barrier's relay board, simulators.barrier)."""
+    unit_ids = [m.unit_id for m in meters] + [device.id for device in extra]
     if len(set(unit_ids)) != len(unit_ids):
         raise ValueError(f"unit ids must be unique on one gateway: {unit_ids}")
     started_at = datetime.now(SITE_TIMEZONE)
@@ -259,7 +261,7 @@ async def serve_meters(
         SimDevice(id=m.meter.unit_id, simdata=m.register_map(), action=m.serve_registers)
         for m in live
     ]
-    server = ModbusTcpServer([*devices, _absent_units()], address=(host, port))
+    server = ModbusTcpServer([*devices, *extra, _absent_units()], address=(host, port))
     try:
         await server.serve_forever(background=True)
     except RuntimeError as exc:  # pymodbus' way of saying the address is unusable

@@ -5,10 +5,12 @@ meters included, profiles the site defines included."""
 import asyncio
 import logging
 import zlib
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from pymodbus.simulator import SimDevice
 
 from protocols.profiles import DeviceProfile, get_profile
 from protocols.site_config import (
@@ -19,6 +21,7 @@ from protocols.site_config import (
     ModbusTcpBus,
     SiteConfig,
 )
+from simulators.barrier import LiveBarrier, SimulatedBarrier
 from simulators.dlt645 import SimulatedDlt645Meter, serve_dlt645_bus
 from simulators.load_curve import OfficeLoad
 from simulators.meter import SimulatedMeter, serve_meters
@@ -90,15 +93,46 @@ def _start_energy_kwh(seed: int, load: OfficeLoad, now: datetime | None) -> floa
     return 1000.0 + seed % 9000 + days_in_service * load.ceiling_kw * 24
 
 
+def barriers_of(config: SiteConfig) -> dict[str, LiveBarrier]:
+    """Gate code -> a simulated relay board for every gate wired to a Modbus TCP bus."""
+    tcp = {bus.code for bus in config.buses if isinstance(bus, ModbusTcpBus)}
+    return {
+        gate.code: LiveBarrier(
+            SimulatedBarrier(
+                unit_id=gate.unit_id,
+                open_coil=gate.open_coil,
+                loop_input=gate.loop_input if gate.loop_input is not None else 0,
+                open_input=gate.open_input if gate.open_input is not None else 1,
+            )
+        )
+        for gate in config.gates
+        if gate.bus in tcp and gate.unit_id is not None and gate.open_coil is not None
+    }
+
+
 async def serve_site(
-    config: SiteConfig, *, speed: float = 1.0, ready: asyncio.Event | None = None
+    config: SiteConfig,
+    *,
+    speed: float = 1.0,
+    ready: asyncio.Event | None = None,
+    barriers: dict[str, LiveBarrier] | None = None,
 ) -> None:
-    """Serve every bus of the site until cancelled; `ready` is set once all listen."""
+    """Serve every bus of the site until cancelled; `ready` is set once all listen. Gates'
+    relay boards sit on their Modbus TCP bus: `barriers` (from `barriers_of`) lets a caller
+    watch them, else they are made here."""
+    boards = barriers_of(config) if barriers is None else barriers
     buses_ready: list[asyncio.Event] = []
     async with asyncio.TaskGroup() as gateways:
         for bus in config.buses:
             bus_ready = asyncio.Event()
-            serving = serve_bus(bus, speed=speed, ready=bus_ready, profile_of=config.profile)
+            on_bus = [
+                boards[g.code].device()
+                for g in config.gates
+                if g.bus == bus.code and g.code in boards
+            ]
+            serving = serve_bus(
+                bus, speed=speed, ready=bus_ready, profile_of=config.profile, extra=on_bus
+            )
             buses_ready.append(bus_ready)
             gateways.create_task(serving, name=f"gateway {bus.code}")
         for bus_ready in buses_ready:
@@ -113,8 +147,10 @@ def serve_bus(
     speed: float = 1.0,
     ready: asyncio.Event | None = None,
     profile_of: Callable[[str], DeviceProfile] = get_profile,
+    extra: Sequence[SimDevice] = (),
 ) -> Coroutine[Any, Any, None]:
-    """The coroutine serving one bus of a site config on its link."""
+    """The coroutine serving one bus of a site config on its link; `extra` units (relay
+    boards) are served on a Modbus TCP bus only."""
     if isinstance(bus, Dlt645Bus):
         return serve_dlt645_bus(
             link=Path(bus.port),
@@ -126,7 +162,7 @@ def serve_bus(
         )
     meters = meters_of(bus, speed=speed, profile_of=profile_of)
     if isinstance(bus, ModbusTcpBus):
-        return serve_meters(host=bus.host, port=bus.port, meters=meters, ready=ready)
+        return serve_meters(host=bus.host, port=bus.port, meters=meters, ready=ready, extra=extra)
     if isinstance(bus, ModbusRtuBus):
         return serve_rtu_line(
             RtuBus(meters),

@@ -26,6 +26,8 @@ CONSOLE_PAGES: Final = (
     ("/work-orders", "nav.work_orders"),
     ("/devices", "nav.devices"),
     ("/alarms", "nav.alarms"),
+    ("/parking", "nav.parking"),
+    ("/access", "nav.access"),
 )
 
 

@@ -7,9 +7,11 @@ from nicegui import ui
 from nicegui.storage import Storage
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.access import web as access_web
 from cloud.alarms import web as alarms_web
 from cloud.devices import web as devices_web
 from cloud.leasing.contracts import web as contracts
+from cloud.parking import web as parking_web
 from cloud.properties import web as properties_web
 from cloud.settings import Settings
 from cloud.web import dashboard, login, tenant
@@ -32,6 +34,8 @@ def mount_ui(app: FastAPI, *, settings: Settings, sessions: sessionmaker[Session
         workorders,
         devices_web,
         alarms_web,
+        parking_web,
+        access_web,
     ):
         pages.register(ctx)
     ui.add_css(FONT_CSS, shared=True)

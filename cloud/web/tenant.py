@@ -32,6 +32,9 @@ def register(ctx: WebContext) -> None:
             ui.button(
                 t("mobile.repairs"), icon="build", on_click=lambda: ui.navigate.to("/m/repairs")
             )
+            ui.button(
+                t("mobile.visitors"), icon="qr_code", on_click=lambda: ui.navigate.to("/m/visitors")
+            )
             _live_cards(ctx)
         return None
 

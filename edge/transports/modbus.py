@@ -111,6 +111,15 @@ class ModbusTcpTransport:
         response = await self._request(read, unit_id=unit_id, address=address)
         return [bool(bit) for bit in response.bits[:count]]
 
+    async def read_discrete_inputs(self, *, unit_id: int, address: int, count: int) -> list[bool]:
+        """`count` discrete inputs from `address` (function code 2), e.g. a barrier's loops."""
+
+        async def read(client: AsyncModbusTcpClient) -> Any:
+            return await client.read_discrete_inputs(address, count=count, device_id=unit_id)
+
+        response = await self._request(read, unit_id=unit_id, address=address)
+        return [bool(bit) for bit in response.bits[:count]]
+
     async def write_coil(self, *, unit_id: int, address: int, value: bool) -> None:
         """Switch one coil (function code 5)."""
 

@@ -81,6 +81,14 @@ class _RtuTransport:
         timeout_s = self.timeouts.read_timeout_s((count + 15) // 16)
         return await self._ask(request, rtu.parse_bits, timeout_s, unit_id, address)
 
+    async def read_discrete_inputs(self, *, unit_id: int, address: int, count: int) -> list[bool]:
+        """`count` discrete inputs from `address` (function code 2), e.g. a barrier's loops."""
+        request = rtu.read_request(
+            unit_id=unit_id, function_code=rtu.READ_DISCRETE_INPUTS, address=address, count=count
+        )
+        timeout_s = self.timeouts.read_timeout_s((count + 15) // 16)
+        return await self._ask(request, rtu.parse_bits, timeout_s, unit_id, address)
+
     async def write_coil(self, *, unit_id: int, address: int, value: bool) -> None:
         """Switch one coil (function code 5) and wait for the device's echo."""
         request = rtu.write_coil_request(unit_id=unit_id, address=address, value=value)

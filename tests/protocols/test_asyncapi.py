@@ -1,5 +1,6 @@
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -7,6 +8,14 @@ import yaml
 
 from protocols import topics
 from protocols.asyncapi import asyncapi_document, asyncapi_yaml
+from protocols.gate import (
+    AllowList,
+    Credential,
+    ExitAnswer,
+    ExitQuery,
+    PlatePass,
+    hash_secret,
+)
 from protocols.messages import DataBatch, EventRecord, ReadingRecord
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -137,3 +146,44 @@ def test_the_data_batch_schema_rejects_a_missing_field(path, expected):
 
 def test_the_yaml_round_trips_to_the_same_document():
     assert yaml.safe_load(asyncapi_yaml()) == DOC
+
+
+def test_the_allow_list_is_retained_and_its_schema_accepts_a_real_list():
+    assert DOC["operations"]["receive-lists"]["bindings"]["mqtt"]["retain"] is True
+    allow = AllowList(
+        site="park1",
+        version=3,
+        issued_at=NOW,
+        plates=[PlatePass(plate="京A12345", kind="monthly", gates=["G-IN"])],
+        credentials=[
+            Credential(
+                kind="pin",
+                secret_hash=hash_secret("4321", salt="00" * 8, iterations=1),
+                person="p-1",
+                areas=["B1"],
+            ),
+        ],
+    ).model_dump(mode="json")
+    assert _errors(_payload_schema("down-lists"), allow) == []
+    del allow["version"]
+    assert "$.version: missing" in _errors(_payload_schema("down-lists"), allow)
+
+
+def test_the_exit_query_goes_up_and_its_answer_comes_down_with_the_same_id():
+    assert DOC["operations"]["send-query"]["action"] == "send"
+    assert DOC["operations"]["receive-answer"]["action"] == "receive"
+    query = ExitQuery(
+        id="q-1", site="park1", agent="bldg-a", gate="G-OUT", plate="京A12345", ts=NOW
+    ).model_dump(mode="json")
+    answer = ExitAnswer(
+        id="q-1", plate="京A12345", paid=False, amount_due=Decimal("12.50"), session_id="s-9"
+    ).model_dump(mode="json")
+    assert _errors(_payload_schema("up-query"), query) == []
+    assert _errors(_payload_schema("down-answer"), answer) == []
+    assert answer["amount_due"] == "12.50"
+
+
+def test_gate_and_door_event_shapes_are_listed_among_the_schemas():
+    schemas = DOC["components"]["schemas"]
+    for name in ("GatePassageData", "ManualOpenData", "DoorEventData", "LockEventData"):
+        assert name in schemas

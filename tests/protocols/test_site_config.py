@@ -230,3 +230,14 @@ def test_the_street_shops_entrance_camera_pushes():
     config = SiteConfig.model_validate(yaml.safe_load(STREET.read_text(encoding="utf-8")))
     assert [c.code for c in config.cameras if c.pushes] == ["CAM-GATE-IN"]
     assert config.anpr_push is not None
+
+
+def test_a_gate_names_a_camera_and_a_modbus_bus_of_its_site():
+    base = {"site": "park1", "agent": "a1", "cameras": [{"code": "CAM-1", "source": "/tmp/x"}]}
+    gate = {"code": "G-1", "camera": "CAM-1", "bus": "B-1", "unit_id": 1, "open_coil": 0}
+    with pytest.raises(ValueError, match="no Modbus bus 'B-1'"):
+        SiteConfig.model_validate(base | {"gates": [gate]})
+    with pytest.raises(ValueError, match="no camera 'CAM-9'"):
+        SiteConfig.model_validate(base | {"gates": [{"code": "G-1", "camera": "CAM-9"}]})
+    with pytest.raises(ValueError, match="go together"):
+        SiteConfig.model_validate(base | {"gates": [{"code": "G-1", "bus": "B-1"}]})

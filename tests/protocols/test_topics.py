@@ -10,6 +10,8 @@ def test_builders_follow_the_contract():
     assert topics.ack("park1", "bldg-a") == "parkops/v1/park1/bldg-a/down/ack"
     assert topics.cmd("park1", "bldg-a") == "parkops/v1/park1/bldg-a/down/cmd"
     assert topics.lists("park1", "bldg-a") == "parkops/v1/park1/bldg-a/down/lists"
+    assert topics.query("park1", "bldg-a") == "parkops/v1/park1/bldg-a/up/query"
+    assert topics.answer("park1", "bldg-a") == "parkops/v1/park1/bldg-a/down/answer"
     assert topics.downlink_filter("park1", "bldg-a") == "parkops/v1/park1/bldg-a/down/#"
 
 

@@ -1,0 +1,1 @@
+"""Access: people, credentials, permissions, visitors and the door log."""

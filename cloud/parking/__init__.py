@@ -1,0 +1,1 @@
+"""Parking: vehicles, monthly passes, sessions from gate events, fees, allow-lists."""

@@ -291,6 +291,13 @@ class LockEventData(_Message):
     detail: str = Field(default="", max_length=200)
 
 
+EQUIPMENT_EVENTS: Final = frozenset(
+    {GATE_ENTRY, GATE_EXIT, GATE_MANUAL_OPEN, GATE_STATE, *DOOR_EVENTS}
+    | {LOCK_UNLOCKED, LOCK_LOCKED, LOCK_UNLOCK_FAILED}
+)
+"""Events of the agent's gates, doors and locks: their `device` is the gate, door or lock code
+from the site config, not a registered meter."""
+
 EVENT_DATA_MODELS: Final[tuple[type[BaseModel], ...]] = (
     GatePassageData,
     ManualOpenData,

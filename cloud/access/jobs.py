@@ -1,5 +1,5 @@
-"""The door log from the door events ingest stored, and the alarms in it: a door forced or
-held open opens a work order (one per door and kind while it is open; repeats join it)."""
+"""The door log from the door events ingest stored, linked to the alarms in it: a door forced
+or held open raises the door alarm, whose rule opens one work order while it is open."""
 
 import logging
 from typing import Any
@@ -9,20 +9,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.access.models import Door, DoorEvent
-from cloud.errors import Invalid
+from cloud.alarms import rules as alarm_rules
+from cloud.alarms import service as alarms_service
 from cloud.ingest.models import DeviceEvent
 from cloud.parking.exits import event_site, move_cursor
 from cloud.properties.models import Site
-from cloud.workorders import service as workorders_service
-from cloud.workorders.models import Priority
-from protocols.gate import DOOR_EVENTS, DOOR_FORCED_OPEN, DOOR_HELD_OPEN, DoorEventData
+from protocols.gate import DOOR_EVENTS, DoorEventData
 
 log = logging.getLogger(__name__)
 
 CURSOR = "access-doors"
-ALARM_CATEGORY = "ACCESS"
-"""The work-order category door alarms are opened in (the demo seeds it: 门禁道闸)."""
-ALARMS = {DOOR_FORCED_OPEN: "forced open", DOOR_HELD_OPEN: "held open"}
+ALARMS = frozenset(alarm_rules.DOOR_AND_GATE_EVENTS)
 
 
 def take_door_events(*, session: Session, limit: int = 1000) -> int:
@@ -61,21 +58,17 @@ def _data(data: dict[str, Any]) -> DoorEventData | None:
 
 
 def _alarm(session: Session, site: Site, door_code: str, event: DeviceEvent) -> int | None:
+    """The work order of the door's alarm. Ingest raised the alarm when the event arrived;
+    raising it again for the same event counts nothing (it is no newer than the alarm's last),
+    so events stored by other paths are alarmed too. Without the rule, no work order."""
+    rule = alarm_rules.find_rule(session, site.org_id, alarm_rules.DOOR_GATE_RULE)
+    if rule is None:
+        log.warning("door %s: %s, but the org has no door alarm rule", door_code, event.event)
+        return None
     door = session.scalar(select(Door).where(Door.site_id == site.id, Door.code == door_code))
     name = door.name if door else door_code
-    what = ALARMS[event.event]
-    try:
-        order = workorders_service.open_for_alarm(
-            session=session,
-            org_id=site.org_id,
-            alarm_key=f"{event.event}:{site.code}:{door_code}",
-            title=f"门 {name} {what} / door {what}",
-            category_code=ALARM_CATEGORY,
-            priority=Priority.urgent if event.event == DOOR_FORCED_OPEN else Priority.high,
-            location=f"{site.name} {name}",
-            at=event.ts,
-        )
-    except Invalid as exc:  # the org has no ACCESS category: the log still has the event
-        log.warning("door alarm %s at %s without a work order: %s", what, door_code, exc)
-        return None
-    return order.id
+    message = f"{door_code}: {event.event} ({site.name} {name})"
+    alarm = alarms_service.raise_alarm(
+        session=session, rule=rule, subject=door_code, message=message, at=event.ts
+    )
+    return alarm.work_order_id

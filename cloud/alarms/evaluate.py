@@ -14,6 +14,7 @@ from cloud.devices.service import find_agent
 from cloud.energy.models import Meter
 from cloud.ingest.checks import DataUplink, Uplink
 from cloud.ingest.models import EdgeAgent
+from protocols.gate import EQUIPMENT_EVENTS
 from protocols.messages import EventRecord, ReadingRecord
 
 log = logging.getLogger(__name__)
@@ -82,12 +83,18 @@ def _evaluate(
     known.add(agent.code)  # an agent reports events about itself under its own code
     raised = 0
     for record, rule, message in tripped:
-        if record.device in known:  # else an unknown device's record: a dead letter
+        # else an unknown device's record: a dead letter
+        if record.device in known or _of_equipment(record):
             raise_alarm(
                 session=session, rule=rule, subject=record.device, message=message, at=record.ts
             )
             raised += 1
     return raised
+
+
+def _of_equipment(record: ReadingRecord | EventRecord) -> bool:
+    """A gate's, door's or lock's event: ingest keeps it as the agent's (see ingest.service)."""
+    return isinstance(record, EventRecord) and record.event in EQUIPMENT_EVENTS
 
 
 def _message(rule: AlarmRule, record: ReadingRecord | EventRecord) -> str | None:

@@ -7,10 +7,12 @@ from sqlalchemy.orm import Session
 
 from cloud.alarms.models import AlarmRule, RuleKind, Severity
 from cloud.errors import Invalid
+from protocols.gate import DOOR_FORCED_OPEN, DOOR_HELD_OPEN
 
 OUTBOX_NEARLY_FULL = "outbox_nearly_full"
 """The event an edge agent sends about itself when its outbox fills (`edge.outbox`)."""
-DOOR_AND_GATE_EVENTS = ("door.forced_open", "door.held_open", "gate.stuck")
+DOOR_AND_GATE_EVENTS = (DOOR_FORCED_OPEN, DOOR_HELD_OPEN)
+DOOR_GATE_RULE = "door-gate"
 
 # code, name, kind, params, severity, work-order category (None: no job)
 DEFAULT_RULES: tuple[tuple[str, str, RuleKind, dict[str, Any], Severity, str | None], ...] = (
@@ -47,11 +49,11 @@ DEFAULT_RULES: tuple[tuple[str, str, RuleKind, dict[str, Any], Severity, str | N
         None,
     ),
     (
-        "door-gate",
+        DOOR_GATE_RULE,
         "门禁道闸告警 Door or gate alarm",
         RuleKind.event,
         {"events": list(DOOR_AND_GATE_EVENTS)},
-        Severity.major,
+        Severity.critical,
         "ACCESS",
     ),
 )
@@ -77,6 +79,15 @@ def install_default_rules(*, session: Session, org_id: int) -> list[AlarmRule]:
     session.add_all(added)
     session.flush()
     return added
+
+
+def find_rule(session: Session, org_id: int, code: str) -> AlarmRule | None:
+    """The org's enabled rule `code`, if it has one."""
+    return session.scalar(
+        select(AlarmRule).where(
+            AlarmRule.org_id == org_id, AlarmRule.code == code, AlarmRule.enabled
+        )
+    )
 
 
 def number(rule: AlarmRule, name: str) -> float:

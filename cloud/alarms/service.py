@@ -18,11 +18,14 @@ from cloud.errors import Conflict, NotFound, ParkopsError
 from cloud.identity.actor import Actor, require_role
 from cloud.identity.models import Role
 from cloud.workorders import service as workorders_service
+from cloud.workorders.models import Priority
 
 log = logging.getLogger(__name__)
 
 VIEWERS = (Role.admin, Role.staff, Role.engineer)
 HANDLERS = (Role.admin, Role.engineer)
+PRIORITY = {Severity.critical: Priority.urgent, Severity.major: Priority.high}
+"""The priority of the work order an alarm opens, by the rule's severity (else normal)."""
 OPEN = (AlarmState.raised, AlarmState.acknowledged)
 
 
@@ -101,6 +104,7 @@ def _open_work_order(
                 alarm_key=f"alarm:{_open_key(rule, subject)}",
                 title=f"{rule.name}: {subject}",
                 category_code=rule.work_order_category,
+                priority=PRIORITY.get(rule.severity, Priority.normal),
                 description=alarm.message,
                 location=subject,
                 at=at,

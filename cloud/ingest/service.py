@@ -31,6 +31,7 @@ from cloud.ingest.checks import (
 from cloud.ingest.models import AgentStream, DeadLetter, DeviceEvent, EdgeAgent, IngestReceipt
 from cloud.properties.models import Site
 from protocols import topics
+from protocols.gate import EQUIPMENT_EVENTS
 from protocols.messages import Ack, EventRecord, ReadingRecord
 
 log = logging.getLogger(__name__)
@@ -267,8 +268,11 @@ def _event_row(meter: Meter, record: EventRecord) -> dict[str, Any]:
 
 
 def _of_the_agent(agent: EdgeAgent, record: ReadingRecord | EventRecord) -> bool:
-    """An event the agent reports about itself names the agent as its device."""
-    return isinstance(record, EventRecord) and record.device == agent.code
+    """An event the agent reports about itself names the agent as its device; one of its
+    gates, doors or locks names that equipment, which the site config holds, not the cloud."""
+    return isinstance(record, EventRecord) and (
+        record.device == agent.code or record.event in EQUIPMENT_EVENTS
+    )
 
 
 def _agent_event_row(agent: EdgeAgent, record: ReadingRecord | EventRecord) -> dict[str, Any]:

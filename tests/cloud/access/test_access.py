@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from cloud.access import jobs, service
 from cloud.access.models import Credential, DoorEvent, Visitor
 from cloud.access.schemas import CredentialCreate, DoorCreate, PermissionCreate, PersonCreate
+from cloud.alarms.rules import install_default_rules
 from cloud.errors import Invalid
 from cloud.ingest.models import DeviceEvent
 from cloud.parking.lists import current_list
@@ -137,7 +138,7 @@ def test_forced_doors_open_one_work_order_and_everything_is_logged(
     )
     category = Category(org_id=world.org.id, code="ACCESS", name="门禁", labour_rate=80)
     session.add(category)
-    session.flush()
+    install_default_rules(session=session, org_id=world.org.id)
     session.add_all(
         SlaTarget(
             org_id=world.org.id,
@@ -169,7 +170,7 @@ def test_forced_doors_open_one_work_order_and_everything_is_logged(
     assert [e.event for e in log] == [DOOR_FORCED_OPEN, DOOR_FORCED_OPEN, DOOR_GRANTED]
     [order] = session.scalars(select(WorkOrder).where(WorkOrder.org_id == world.org.id)).all()
     assert (order.alarm_count, order.priority) == (2, "urgent")
-    assert "A座大堂" in order.title
+    assert "D-A1" in order.title and "A座大堂" in order.description
     assert {e.work_order_id for e in log if e.event == DOOR_FORCED_OPEN} == {order.id}
     granted = session.scalar(select(DoorEvent).where(DoorEvent.event == DOOR_GRANTED))
     assert granted is not None and granted.credential_ref == "credential:1"

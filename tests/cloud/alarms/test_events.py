@@ -14,6 +14,7 @@ from cloud.alarms.models import Alarm, AlarmRule, AlarmState
 from cloud.ingest import consumer
 from cloud.ingest.checks import check_uplink
 from cloud.workorders.models import WorkOrder
+from protocols.gate import DOOR_FORCED_OPEN, DOOR_HELD_OPEN
 from protocols.messages import DataBatch, EventRecord, ReadingRecord
 from tests.cloud.alarms.conftest import minutes_ago
 from tests.cloud.factories import World
@@ -64,8 +65,8 @@ def test_a_door_alarm_is_raised_counted_and_cleared(
     notices: list[notify.AlarmNotice],
 ) -> None:
     first = minutes_ago(10)
-    _send(sessions, _event("door.forced_open", first))
-    _send(sessions, _event("door.forced_open", first + timedelta(minutes=1)))
+    _send(sessions, _event(DOOR_FORCED_OPEN, first))
+    _send(sessions, _event(DOOR_FORCED_OPEN, first + timedelta(minutes=1)))
     [alarm] = _alarms(session, rules["door-gate"])
     assert (alarm.state, alarm.count, alarm.subject) == (AlarmState.raised, 2, "M-PUB")
     [order] = _orders(session)
@@ -75,14 +76,14 @@ def test_a_door_alarm_is_raised_counted_and_cleared(
     engineer = world.actors["engineer"]
     service.acknowledge(session=session, actor=engineer, alarm_id=alarm.id, note="on my way")
     session.commit()
-    _send(sessions, _event("door.held_open", first + timedelta(minutes=2)))
+    _send(sessions, _event(DOOR_HELD_OPEN, first + timedelta(minutes=2)))
     [alarm] = _alarms(session, rules["door-gate"])
     assert (alarm.state, alarm.count, alarm.ack_note) == (AlarmState.acknowledged, 3, "on my way")
 
     service.clear(session=session, actor=engineer, alarm_id=alarm.id, note="door fixed")
     session.commit()
     assert notices[-1].change == "cleared"
-    _send(sessions, _event("gate.stuck", first + timedelta(minutes=3)))
+    _send(sessions, _event(DOOR_HELD_OPEN, first + timedelta(minutes=3)))
     cleared, again = _alarms(session, rules["door-gate"])
     assert (cleared.state, cleared.clear_note, cleared.open_key) == (
         AlarmState.cleared,
@@ -96,7 +97,7 @@ def test_a_record_sent_again_is_not_counted_again(
     session: Session, world: World, rules: dict[str, AlarmRule]
 ) -> None:
     at = minutes_ago(5)
-    payload = DataBatch(site="site1", agent="agent1", records=[_event("door.forced_open", at)])
+    payload = DataBatch(site="site1", agent="agent1", records=[_event(DOOR_FORCED_OPEN, at)])
     uplink = check_uplink(
         "parkops/v1/site1/agent1/up/data", payload.model_dump_json().encode(), datetime.now(UTC)
     )
@@ -110,7 +111,7 @@ def test_an_alarm_storm_opens_one_work_order(
     session: Session, sessions: sessionmaker[Session], world: World, rules: dict[str, AlarmRule]
 ) -> None:
     start = minutes_ago(30)
-    storm = [_event("door.forced_open", start + timedelta(seconds=s)) for s in range(40)]
+    storm = [_event(DOOR_FORCED_OPEN, start + timedelta(seconds=s)) for s in range(40)]
     _send(sessions, *storm[:20])
     _send(sessions, *storm[20:])
     [alarm] = _alarms(session, rules["door-gate"])
@@ -148,10 +149,11 @@ def test_reverse_energy_raises_on_negative_power_only(
 def test_a_disabled_rule_and_an_unknown_device_raise_nothing(
     session: Session, sessions: sessionmaker[Session], world: World, rules: dict[str, AlarmRule]
 ) -> None:
-    _send(sessions, _event("door.forced_open", minutes_ago(2), device="NOT-A-METER"))
+    _send(sessions, _event("outbox_nearly_full", minutes_ago(2), device="NOT-A-METER"))
+    assert _alarms(session, rules["outbox-full"]) == []  # neither the agent nor a device of it
     rule = session.get(AlarmRule, rules["door-gate"].id)
     assert rule is not None
     rule.enabled = False
     session.commit()
-    _send(sessions, _event("door.forced_open", minutes_ago(1)))
+    _send(sessions, _event(DOOR_FORCED_OPEN, minutes_ago(1)))
     assert _alarms(session, rules["door-gate"]) == []

@@ -22,7 +22,7 @@ def _raise_door_alarm(demo: DemoData) -> int:
             session=session,
             rule=rule,
             subject="EM-A-1201",
-            message="EM-A-1201: door.forced_open",
+            message="EM-A-1201: door_forced_open",
             at=datetime.now(UTC),
         )
         return alarm.id

@@ -324,6 +324,32 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
     "repair.comment": ("评价（可选）", "Comment (optional)"),
     "repair.send_rating": ("提交评价", "Send rating"),
     "repair.thanks": ("感谢您的评价！", "Thank you for your rating!"),
+    # leasing imports and exports (/imports), leads and opportunities (/leads), documents
+    "nav.imports": ("导入导出", "Import / export"),
+    "imports.title": ("Excel 导入导出", "Excel import and export"),
+    "imports.upload": ("导入租户、单元和合同", "Import tenants, units and contracts"),
+    "imports.help": (
+        "工作簿含 tenants、units、contracts 三张表，首行为字段名；有任何一行出错则全部不导入。",
+        "A workbook with sheets tenants, units and contracts, field names in the first row; "
+        "if any row is bad, nothing is imported.",
+    ),
+    "imports.dry_run": ("仅检查（不导入）", "Check only (dry run)"),
+    "imports.choose": ("选择 .xlsx 文件", "Choose an .xlsx file"),
+    "imports.applied": ("已导入：{counts}", "Imported: {counts}"),
+    "imports.dry_ok": (
+        "全部 {rows} 行无误，尚未导入。",
+        "All {rows} rows are good; nothing stored yet.",
+    ),
+    "imports.problems": (
+        "{rows} 行中有 {bad} 行有问题，未导入任何数据。",
+        "{bad} of {rows} rows have problems; nothing was imported.",
+    ),
+    "imports.sheet": ("工作表", "Sheet"),
+    "imports.row": ("行号", "Row"),
+    "imports.code": ("编码", "Code"),
+    "imports.reason": ("原因", "Reason"),
+    "imports.export": ("导出", "Export"),
+    "imports.download": ("下载工作簿", "Download the workbook"),
 }
 
 

@@ -350,6 +350,11 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
     "imports.reason": ("原因", "Reason"),
     "imports.export": ("导出", "Export"),
     "imports.download": ("下载工作簿", "Download the workbook"),
+    "contract.document": ("合同文本", "Contract document"),
+    "contract.document_html": (
+        "服务器未安装中文字体，已改为可打印的 HTML。",
+        "The server has no Chinese font: printable HTML instead of PDF.",
+    ),
 }
 
 

@@ -13,6 +13,7 @@ from cloud.identity.api import router as identity_router
 from cloud.leasing.api import router as leasing_router
 from cloud.leasing.contracts.api import router as contracts_router
 from cloud.leasing.imports.api import router as imports_router
+from cloud.leasing.leads.api import router as leads_router
 from cloud.properties.api import router as properties_router
 from cloud.settings import Settings
 from cloud.workorders.api import router as workorders_router
@@ -48,6 +49,7 @@ def create_app(settings: Settings, *, ui: bool = True) -> FastAPI:
         leasing_router,
         contracts_router,
         imports_router,
+        leads_router,
         energy_router,
         billing_router,
         workorders_router,

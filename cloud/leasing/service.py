@@ -108,6 +108,14 @@ def create_tenant(*, session: Session, actor: Actor, data: TenantCreate) -> Tena
     return tenant
 
 
+def tenant_code_of(*, session: Session, tenant_id: int) -> str:
+    """The code of a tenant another domain refers to by id."""
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound(f"tenant {tenant_id} not found")
+    return tenant.code
+
+
 def check_unit_free(
     *,
     session: Session,

@@ -8,7 +8,8 @@ from nicegui.storage import Storage
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.leasing.contracts import web as contracts
-from cloud.leasing.imports import web as imports_web
+from cloud.leasing.imports import web as imports
+from cloud.leasing.leads import web as leads
 from cloud.properties import web as properties_web
 from cloud.settings import Settings
 from cloud.web import dashboard, login, tenant
@@ -22,7 +23,7 @@ def mount_ui(app: FastAPI, *, settings: Settings, sessions: sessionmaker[Session
     """Add the UI pages to `app`. NiceGUI allows this once per process."""
     ctx = WebContext(settings=settings, sessions=sessions)
     _keep_browser_storage_in(settings.storage_dir)
-    for pages in (login, dashboard, tenant, properties_web, contracts, imports_web, workorders):
+    for pages in (login, dashboard, tenant, properties_web, contracts, leads, imports, workorders):
         pages.register(ctx)
     ui.add_css(FONT_CSS, shared=True)
     ui.run_with(

@@ -180,7 +180,19 @@ def acknowledge_alert(alert_id: int, session: SessionDep, actor: CurrentActor) -
     return service.acknowledge_alert(session=session, actor=actor, alert_id=alert_id)
 
 
-@router.get("/contracts/{code}/document", response_class=Response)
+@router.get(
+    "/contracts/{code}/document",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "text/html": {"schema": {"type": "string"}},
+            },
+            "description": "the contract text, PDF or printable HTML",
+        }
+    },
+)
 def contract_document(
     code: str,
     session: SessionDep,

@@ -30,7 +30,11 @@ def import_leasing(
     return report
 
 
-@router.get("/exports/leasing.xlsx", response_class=Response)
+@router.get(
+    "/exports/leasing.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}},
+)
 def export_leasing(session: SessionDep, actor: CurrentActor) -> Response:
     """The org's tenants, units and contracts as a workbook the import reads back."""
     content = service.export_workbook(session=session, actor=actor)

@@ -97,7 +97,10 @@ def sign(*, session: Session, actor: Actor, code: str) -> Contract:
             session, version, identity_service.org_today(session=session, actor=actor)
         )
     else:
+        before = list(service.current_version(contract).units)
         amendments.apply_amendment(session, contract, version)
+        today = identity_service.org_today(session=session, actor=actor)
+        unit_status.amended(session, contract, before, version, today)
     version.status = VersionStatus.signed
     version.signed_at, version.signed_by_id = utcnow(), actor.user_id
     session.flush()

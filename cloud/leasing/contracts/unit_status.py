@@ -4,7 +4,9 @@
   lets the unit), leased from the lease start; signed once it has started: leased from its start;
 - activated: in operation from that day;
 - terminated early: moving out from the termination day, vacant from the day after the last day;
-- expired: vacant from the day after the end.
+- expired: vacant from the day after the end;
+- amended: a unit it drops is vacant from its effective date, a unit it adds is let from then
+  (reserved until then, if that is later than the signing day).
 
 A unit another lease already covers on the day it would fall vacant (the next tenant, or a
 renewal) is left to that lease's own contract.
@@ -27,6 +29,29 @@ ONE_DAY = timedelta(days=1)
 def signed(session: Session, version: ContractVersion, today: date) -> None:
     start = service.terms_of(version).lease_start
     for unit in version.units:
+        if start > today:
+            status = LEASE_STATUSES.signed_before_start
+            follow_contract(session=session, unit=unit, status=status, on=today, when_let=False)
+        follow_contract(session=session, unit=unit, status=LEASE_STATUSES.lease_started, on=start)
+
+
+def amended(
+    session: Session,
+    contract: Contract,
+    before: list[Unit],
+    version: ContractVersion,
+    today: date,
+) -> None:
+    assert version.effective_from is not None
+    kept = {unit.id for unit in version.units}
+    for unit in before:
+        if unit.id not in kept:
+            _vacate(session, contract, unit, version.effective_from)
+    had = {unit.id for unit in before}
+    start = max(version.effective_from, service.terms_of(version).lease_start)
+    for unit in version.units:
+        if unit.id in had:
+            continue
         if start > today:
             status = LEASE_STATUSES.signed_before_start
             follow_contract(session=session, unit=unit, status=status, on=today, when_let=False)

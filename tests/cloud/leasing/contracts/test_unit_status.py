@@ -12,7 +12,8 @@ from cloud.leasing.contracts.schemas import Termination
 from cloud.properties import status
 from cloud.properties.models import UnitStatus
 from tests.cloud.factories import World
-from tests.cloud.leasing.contracts.conftest import Signer, terms
+from tests.cloud.leasing.contracts.conftest import Signer, terms, unit
+from tests.cloud.leasing.contracts.test_amendments import amend, sign_amendment
 
 Row = tuple[UnitStatus, date, date | None]
 
@@ -77,3 +78,26 @@ def test_a_unit_of_another_contract_is_untouched(
 ) -> None:
     signed()
     assert history(session, acme, "U-202") == []
+
+
+def test_an_amendment_vacates_the_unit_it_drops_and_lets_the_one_it_adds(
+    session: Session, acme: World, signed: Signer
+) -> None:
+    contract = signed()  # U-201 over 2026
+    new_terms = terms(units=[unit("U-202")])
+    amend(
+        session,
+        acme,
+        contract,
+        terms=new_terms.model_dump(mode="json", by_alias=True),
+        effective_from="2026-07-01",
+    )
+    sign_amendment(session, acme, contract)
+    assert history(session, acme, "U-201") == [
+        (UnitStatus.leased, date(2026, 1, 1), date(2026, 7, 1)),
+        (UnitStatus.vacant, date(2026, 7, 1), None),
+    ]
+    assert history(session, acme, "U-202") == [
+        (UnitStatus.reserved, date(2026, 3, 2), date(2026, 7, 1)),
+        (UnitStatus.leased, date(2026, 7, 1), None),
+    ]

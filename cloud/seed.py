@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 from cloud.db.base import Base
 from cloud.energy.models import Meter
 from cloud.identity import service as identity_service
+from cloud.identity.actor import Actor
 from cloud.identity.models import Org, Role, User
 from cloud.ingest.models import EdgeAgent
+from cloud.leasing.leads.seed import seed_leads
 from cloud.leasing.models import Lease, Tenant
 from cloud.properties.models import (
     Building,
@@ -282,6 +284,7 @@ def seed_demo(
         tenant=users["tenant"],
         now=datetime.now(UTC),
     )
+    seed_leads(session=session, actor=Actor.of(users["admin"]))
     return list(LOGINS)
 
 

@@ -56,9 +56,7 @@ def sign_loi(*, session: Session, actor: Actor, code: str, data: LetterOfIntent)
         raise Conflict(f"lead {code} has no quote yet; a letter of intent follows a quote")
     lead.loi_signed_on, lead.deposit_amount = data.signed_on, data.deposit
     _deposit(actor, lead, DepositStatus.agreed, data.signed_on)
-    service.move(
-        actor, lead, Stage.loi, data.signed_on, f"letter of intent, deposit {data.deposit}"
-    )
+    service.move(actor, lead, Stage.loi, data.signed_on, "")
     session.flush()
     return lead
 
@@ -134,7 +132,7 @@ def convert(*, session: Session, actor: Actor, code: str, data: Conversion) -> C
     if deposits:
         _deposit(actor, lead, DepositStatus.applied, today)
     lead.tenant_id, lead.contract_id = tenant.id, contract.id
-    service.move(actor, lead, Stage.signed, today, f"draft contract {contract.code}")
+    service.move(actor, lead, Stage.signed, today, contract.code)
     session.flush()
     return contract
 

@@ -121,6 +121,7 @@ class StageChangeRead(BaseModel):
     from_stage: Stage | None
     to_stage: Stage
     changed_on: date
+    changed_at: datetime
     note: str
 
 

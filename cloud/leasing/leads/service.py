@@ -161,7 +161,7 @@ def create_lead(*, session: Session, actor: Actor, data: LeadCreate) -> Lead:
         units=units_of(session, actor, data.unit_codes),
         contacts=[LeadContact(org_id=actor.org_id, **c.model_dump()) for c in data.contacts],
     )
-    lead.stage_changes.append(_change(actor, None, Stage.visit, today, "new lead"))
+    lead.stage_changes.append(_change(actor, None, Stage.visit, today, ""))
     session.add(lead)
     session.flush()
     return lead
@@ -204,7 +204,7 @@ def add_follow_up(*, session: Session, actor: Actor, code: str, data: FollowUpCr
     lead.follow_ups.append(follow_up)
     target = MOVES_TO.get(data.kind)
     if target is not None and WAY.index(target) > WAY.index(lead.stage):
-        move(actor, lead, target, today, f"{data.kind} on {follow_up.happened_on}")
+        move(actor, lead, target, follow_up.happened_on, data.note)
     session.flush()
     return lead
 
@@ -229,7 +229,7 @@ def mark_lost(*, session: Session, actor: Actor, code: str, data: LostMark) -> L
     lead = open_lead(session=session, actor=actor, code=code)
     lead.lost_reason, lead.lost_note = data.reason, data.note
     today = identity_service.org_today(session=session, actor=actor)
-    move(actor, lead, Stage.lost, today, f"{data.reason}: {data.note}".rstrip(": "))
+    move(actor, lead, Stage.lost, today, data.note)
     session.flush()
     return lead
 

@@ -392,15 +392,14 @@ def _deposit_move(step: DepositStatus) -> Callable[[], dict[str, Any]]:
 
 def _history(lead: LeadRead) -> None:
     with section(t("lead.history")), ui.timeline(side="right").classes("w-full"):
-        entries: list[tuple[str, str, str]] = []
+        entries: list[tuple[tuple[str, str], str, str]] = []
         for f in lead.follow_ups:
             terms = f" ¥{f.rent_per_m2_month}/m²" if f.rent_per_m2_month is not None else ""
-            entries.append(
-                (f.happened_on.isoformat(), kind_label(f.kind), f"{f.note}{terms}".strip())
-            )
+            when = (f.happened_on.isoformat(), f.created_at.isoformat())
+            entries.append((when, kind_label(f.kind), f"{f.note}{terms}".strip()))
         for s in lead.stage_changes:
-            entries.append(
-                (s.changed_on.isoformat(), t("lead.moved", stage=stage_label(s.to_stage)), s.note)
-            )
-        for date_text, title, body in sorted(entries, key=lambda e: e[0]):
+            when = (s.changed_on.isoformat(), s.changed_at.isoformat())
+            moved = t("lead.moved", stage=stage_label(s.to_stage))
+            entries.append((when, moved, s.note))
+        for (date_text, _at), title, body in sorted(entries, key=lambda e: e[0]):
             ui.timeline_entry(body, title=title, subtitle=date_text)

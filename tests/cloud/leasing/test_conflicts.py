@@ -1,13 +1,18 @@
 """A code that exists in the org is a 409 naming it, for units, tenants and contracts alike, and
 a unique violation the services did not foresee is a 409 too, never a 500."""
 
+import httpx
 import pytest
 from httpx import AsyncClient
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cloud.app import create_app
+from cloud.deps import SessionDep
 from cloud.errors import unique_violation
 from cloud.leasing.models import Tenant
+from cloud.settings import Settings
 from tests.cloud.factories import World
 from tests.cloud.identity.test_api import login
 from tests.cloud.leasing.contracts.conftest import terms
@@ -72,3 +77,21 @@ def test_a_unique_violation_becomes_a_conflict_naming_the_key(
     assert "code" in message
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         assert "TA" in message  # PostgreSQL's detail names the value too
+
+
+async def test_an_unforeseen_unique_violation_is_409_not_500(
+    database_url: str, engine: Engine, world: World
+) -> None:
+    app = create_app(Settings(database_url=database_url), ui=False)
+
+    @app.post("/racing")
+    def racing(session: SessionDep) -> None:  # a writer that skipped the code check
+        session.add(Tenant(org_id=world.org.id, code="TA", name="second TA"))
+        session.flush()
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.post("/racing")
+    app.state.engine.dispose()
+    assert response.status_code == 409
+    assert "already exists" in response.json()["detail"]

@@ -10,6 +10,7 @@ from cloud.leasing.contracts.schemas import ContractRead
 from cloud.leasing.leads import conversion, reports, service
 from cloud.leasing.leads.models import LeadSource, Stage
 from cloud.leasing.leads.schemas import (
+    ContactData,
     Conversion,
     DepositMove,
     FollowUpCreate,
@@ -17,6 +18,7 @@ from cloud.leasing.leads.schemas import (
     LeadRead,
     LeadReport,
     LeadSummary,
+    LeadUpdate,
     LetterOfIntent,
     LostMark,
     StageMove,
@@ -51,6 +53,18 @@ def create_lead(body: LeadCreate, session: SessionDep, actor: CurrentActor) -> L
 
 @router.get("/leads/{code}", response_model=LeadRead)
 def get_lead(code: str, session: SessionDep, actor: CurrentActor) -> LeadRead:
+    return service.read_lead(session=session, actor=actor, code=code)
+
+
+@router.patch("/leads/{code}", response_model=LeadRead)
+def update_lead(code: str, body: LeadUpdate, session: SessionDep, actor: CurrentActor) -> LeadRead:
+    service.update_lead(session=session, actor=actor, code=code, data=body)
+    return service.read_lead(session=session, actor=actor, code=code)
+
+
+@router.post("/leads/{code}/contacts", response_model=LeadRead)
+def add_contact(code: str, body: ContactData, session: SessionDep, actor: CurrentActor) -> LeadRead:
+    service.add_contact(session=session, actor=actor, code=code, data=body)
     return service.read_lead(session=session, actor=actor, code=code)
 
 

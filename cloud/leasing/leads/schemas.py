@@ -43,6 +43,17 @@ class LeadCreate(_Body):
     note: Note = ""
 
 
+class LeadUpdate(_Body):
+    """Changes to an open lead; omitted fields stay as they are."""
+
+    company: str | None = Field(default=None, min_length=1, max_length=200)
+    source_detail: str | None = Field(default=None, max_length=200)
+    wanted_area_m2: Decimal | None = Field(default=None, gt=0, max_digits=10, decimal_places=2)
+    unit_codes: list[Code] | None = None
+    tenant_code: Code | None = None
+    note: Note | None = None
+
+
 class FollowUpCreate(_Body):
     """A visit, feedback, our quote or their counter-offer; quotes and counter-offers name the
     rent (and may name the rest of the terms talked about)."""

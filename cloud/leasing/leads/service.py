@@ -29,6 +29,7 @@ from cloud.leasing.leads.models import (
     StageChange,
 )
 from cloud.leasing.leads.schemas import (
+    ContactData,
     ContactRead,
     DepositChangeRead,
     FollowUpCreate,
@@ -36,6 +37,7 @@ from cloud.leasing.leads.schemas import (
     LeadCreate,
     LeadRead,
     LeadSummary,
+    LeadUpdate,
     LostMark,
     StageChangeRead,
     StageMove,
@@ -163,6 +165,32 @@ def create_lead(*, session: Session, actor: Actor, data: LeadCreate) -> Lead:
     )
     lead.stage_changes.append(_change(actor, None, Stage.visit, today, ""))
     session.add(lead)
+    session.flush()
+    return lead
+
+
+def update_lead(*, session: Session, actor: Actor, code: str, data: LeadUpdate) -> Lead:
+    """Change an open lead's particulars, units or tenant; only the fields sent change."""
+    lead = open_lead(session=session, actor=actor, code=code)
+    fields = data.model_dump(exclude_unset=True, exclude={"unit_codes", "tenant_code"})
+    for field, value in fields.items():
+        if value is None and field != "wanted_area_m2":
+            raise Invalid(f"{field} cannot be removed", field=field)
+        setattr(lead, field, value)
+    if data.unit_codes is not None:
+        lead.units = units_of(session, actor, data.unit_codes)
+    if data.tenant_code is not None:
+        lead.tenant_id = leasing_service.get_tenant(
+            session=session, actor=actor, code=data.tenant_code
+        ).id
+    session.flush()
+    return lead
+
+
+def add_contact(*, session: Session, actor: Actor, code: str, data: ContactData) -> Lead:
+    """Another person to talk to at the lead's company."""
+    lead = open_lead(session=session, actor=actor, code=code)
+    lead.contacts.append(LeadContact(org_id=actor.org_id, **data.model_dump()))
     session.flush()
     return lead
 

@@ -1,39 +1,31 @@
-"""`/leads` (funnel and channel charts, the list, a new lead) and `/leads/{code}` (contacts,
-follow-ups, stage history, deposit, and the steps the user may take).
+"""`/leads` (funnel and channel charts, the list, a new lead) and `/leads/{code}` (drawn by
+`web_lead.py`).
 
 Thin: every form builds the same schema the REST API reads and calls the same service as the
 signed-in user; a lead's own page shows its steps only to staff and admins, and only while it
 is open.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.responses import RedirectResponse
 from nicegui import ui
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from cloud.errors import ParkopsError, Unauthenticated
 from cloud.identity.actor import Actor
-from cloud.leasing.leads import conversion, reports, service
-from cloud.leasing.leads.models import DepositStatus, FollowUpKind, LeadSource, LostReason
+from cloud.leasing.leads import reports, service, web_lead
+from cloud.leasing.leads.models import LeadSource
 from cloud.leasing.leads.schemas import (
-    Conversion,
-    DepositMove,
-    FollowUpCreate,
     LeadCreate,
-    LeadRead,
     LeadReport,
     LeadSummary,
-    LetterOfIntent,
-    LostMark,
 )
+from cloud.leasing.leads.web_forms import PATH, submit, table
 from cloud.leasing.leads.web_labels import (
-    deposit_label,
     funnel_chart,
-    kind_label,
-    reason_label,
     source_chart,
     source_label,
     stage_label,
@@ -42,20 +34,12 @@ from cloud.properties import service as properties_service
 from cloud.web.auth import WebContext, as_user, sign_out, signed_in
 from cloud.web.i18n import t
 from cloud.web.layout import frame, section
-from cloud.web.notices import guarded
-
-PATH = "/leads"
 
 
 class ListData(BaseModel):
     leads: list[LeadSummary]
     report: LeadReport
     unit_codes: list[str]
-    may_write: bool
-
-
-class LeadData(BaseModel):
-    lead: LeadRead
     may_write: bool
 
 
@@ -75,16 +59,6 @@ def _list_data(*, session: Session, actor: Actor) -> "ListData | ParkopsError":
         return error
 
 
-def _lead_data(*, session: Session, actor: Actor, code: str) -> "LeadData | ParkopsError":
-    try:
-        lead = service.read_lead(session=session, actor=actor, code=code)
-        return LeadData(lead=lead, may_write=actor.role in service.WRITE_ROLES)
-    except Unauthenticated:
-        raise
-    except ParkopsError as error:
-        return error
-
-
 def register(ctx: WebContext) -> None:
     """Add the lead pages to the staff console."""
 
@@ -94,7 +68,9 @@ def register(ctx: WebContext) -> None:
 
     @ui.page(PATH + "/{code}")
     async def lead_page(code: str) -> RedirectResponse | None:
-        return await _page(ctx, t("lead.title", code=code), _lead_data, _lead_page, code=code)
+        return await _page(
+            ctx, t("lead.title", code=code), web_lead.lead_data, web_lead.lead_page, code=code
+        )
 
 
 async def _page(
@@ -148,7 +124,7 @@ def _list_page(ctx: WebContext, data: ListData) -> None:
             ("open", t("lead.report.open")),
             ("conversion", t("lead.report.conversion")),
         ]
-        _table(columns, rows)
+        table(columns, rows)
     with section(t("leads.list")):
         if data.may_write:
             dialog = _new_lead_dialog(ctx, data.unit_codes)
@@ -173,63 +149,9 @@ def _list_page(ctx: WebContext, data: ListData) -> None:
             ("units", t("lead.units")),
             ("created", t("lead.created")),
         ]
-        shown = _table(columns, rows)
+        shown = table(columns, rows)
         shown.on("rowClick", lambda e: ui.navigate.to(f"{PATH}/{e.args[1]['code']}"))
         shown.classes("cursor-pointer")
-
-
-def _table(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> ui.table:
-    shown = ui.table(
-        columns=[{"name": n, "label": label, "field": n, "align": "left"} for n, label in columns],
-        rows=rows,
-        row_key="key",
-        pagination={"rowsPerPage": 0},
-    )
-    return shown.classes("w-full tabular").props(
-        f'flat dense hide-pagination no-data-label="{t("leads.none")}"'
-    )
-
-
-def _submit(
-    ctx: WebContext, work: Callable[..., Any], build: Callable[[], dict[str, Any]], **kw: Any
-) -> Callable[[], Awaitable[None]]:
-    """A button's handler: build the input, call `work` as the user, then reload the page."""
-
-    async def run() -> None:
-        try:
-            arguments = build()
-        except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"])
-            message = t("dialog.bad_input", message=f"{where}: {first['msg']}".lstrip(": "))
-            ui.notify(message, type="warning", position="top", multi_line=True)
-            return
-        where = await as_user(ctx, _dropping(work), **kw, **arguments)
-        if not where:
-            ui.navigate.reload()
-        else:
-            ui.navigate.to(where)
-
-    return guarded(run)
-
-
-def _dropping(work: Callable[..., Any]) -> Callable[..., str]:
-    """`work`, its ORM result dropped, or turned into where to go (a new lead or contract)."""
-
-    def call(**kw: Any) -> str:
-        made = work(**kw)
-        if work is service.create_lead:
-            return f"{PATH}/{made.code}"
-        if work is conversion.convert:
-            return f"/contracts/{made.code}"
-        return ""  # stay, and show the page again
-
-    return call
-
-
-def _value(field: Any) -> Any:
-    value = field.value
-    return None if value in ("", None) else value
 
 
 def _new_lead_dialog(ctx: WebContext, unit_codes: list[str]) -> ui.dialog:
@@ -259,147 +181,7 @@ def _new_lead_dialog(ctx: WebContext, unit_codes: list[str]) -> ui.dialog:
             }
             return {"data": LeadCreate.model_validate(data)}
 
-        ui.button(t("leads.create"), on_click=_submit(ctx, service.create_lead, build)).props(
+        ui.button(t("leads.create"), on_click=submit(ctx, service.create_lead, build)).props(
             "unelevated"
         )
     return dialog
-
-
-def _lead_page(ctx: WebContext, data: LeadData) -> None:
-    lead = data.lead
-    with ui.card().classes("w-full"):
-        ui.label(f"{lead.company} · {stage_label(lead.stage)}").classes(
-            "text-lg font-medium"
-        ).props('data-testid="lead-stage"')
-        facts = [
-            (t("lead.source"), f"{source_label(lead.source)} {lead.source_detail}".strip()),
-            (t("lead.units"), ", ".join(lead.unit_codes) or "-"),
-            (
-                t("lead.contacts"),
-                "; ".join(f"{c.name} {c.title} {c.phone}".strip() for c in lead.contacts) or "-",
-            ),
-        ]
-        if lead.lost_reason:
-            facts.append(
-                (t("lead.lost_reason"), f"{reason_label(lead.lost_reason)} {lead.lost_note}")
-            )
-        if lead.deposit_status and lead.deposit_amount is not None:
-            facts.append(
-                (
-                    t("lead.deposit"),
-                    f"¥{lead.deposit_amount:,.2f} {deposit_label(lead.deposit_status)}",
-                )
-            )
-        if lead.contract_code:
-            facts.append((t("lead.contract"), lead.contract_code))
-        for label, value in facts:
-            with ui.row().classes("gap-2"):
-                ui.label(label).classes("text-grey-7 w-24")
-                ui.label(value)
-        if lead.contract_code:
-            ui.link(lead.contract_code, f"/contracts/{lead.contract_code}")
-    if data.may_write:
-        _steps(ctx, lead)
-    _history(lead)
-
-
-def _steps(ctx: WebContext, lead: LeadRead) -> None:
-    code = lead.code
-    if lead.stage not in ("signed", "lost"):
-        with section(t("lead.follow_up")), ui.row().classes("w-full gap-2 items-end"):
-            kind = ui.select(
-                {k.value: kind_label(k) for k in FollowUpKind}, label=t("lead.kind"), value="visit"
-            ).classes("w-36")
-            note = ui.input(t("lead.note")).classes("w-64")
-            rent = ui.input(t("lead.rent")).classes("w-28")
-            fee = ui.input(t("lead.property_fee")).classes("w-28")
-            start = ui.input(t("lead.lease_start"), placeholder="2026-05-01").classes("w-32")
-            months = ui.input(t("lead.term_months")).classes("w-24")
-            free = ui.input(t("lead.free_months")).classes("w-24")
-
-            def follow_up() -> dict[str, Any]:
-                data = {
-                    "kind": kind.value,
-                    "note": note.value or "",
-                    "rent_per_m2_month": _value(rent),
-                    "property_fee_per_m2_month": _value(fee),
-                    "lease_start": _value(start),
-                    "term_months": _value(months),
-                    "free_months": _value(free),
-                }
-                return {"data": FollowUpCreate.model_validate(data)}
-
-            ui.button(
-                t("lead.add"), on_click=_submit(ctx, service.add_follow_up, follow_up, code=code)
-            )
-        with section(t("lead.close")), ui.row().classes("w-full gap-2 items-end"):
-            reason = ui.select(
-                {r.value: reason_label(r) for r in LostReason},
-                label=t("lead.lost_reason"),
-                value="price",
-            ).classes("w-40")
-            why = ui.input(t("lead.note")).classes("w-64")
-
-            def lost() -> dict[str, Any]:
-                return {"data": LostMark(reason=reason.value, note=why.value or "")}
-
-            ui.button(
-                t("lead.mark_lost"), on_click=_submit(ctx, service.mark_lost, lost, code=code)
-            ).props("color=negative outline")
-        if lead.stage != "loi":
-            with section(t("lead.loi")), ui.row().classes("w-full gap-2 items-end"):
-                signed_on = ui.input(t("lead.signed_on"), placeholder="2026-03-05").classes("w-32")
-                deposit = ui.input(t("lead.deposit")).classes("w-32")
-
-                def loi() -> dict[str, Any]:
-                    values = {"signed_on": _value(signed_on), "deposit": _value(deposit)}
-                    return {"data": LetterOfIntent.model_validate(values)}
-
-                ui.button(
-                    t("lead.sign_loi"), on_click=_submit(ctx, conversion.sign_loi, loi, code=code)
-                )
-        with section(t("lead.convert")), ui.row().classes("w-full gap-2 items-end"):
-            tenant = ui.input(t("lead.tenant_code"), value=lead.tenant_code or "").classes("w-32")
-            tariff = ui.input(t("lead.tariff"), value="1.2").classes("w-28")
-
-            def convert() -> dict[str, Any]:
-                values = {"tenant_code": _value(tenant), "electricity_tariff": _value(tariff)}
-                return {"data": Conversion.model_validate(values)}
-
-            ui.button(
-                t("lead.to_contract"), on_click=_submit(ctx, conversion.convert, convert, code=code)
-            ).props("unelevated")
-    _deposit_buttons(ctx, lead)
-
-
-def _deposit_buttons(ctx: WebContext, lead: LeadRead) -> None:
-    status = lead.deposit_status
-    steps = conversion.DEPOSIT_STEPS.get(DepositStatus(status), ()) if status else ()
-    steps = tuple(s for s in steps if s != DepositStatus.applied)  # conversion applies it
-    if not steps:
-        return
-    with ui.row().classes("gap-2"):
-        for step in steps:
-            ui.button(
-                t("lead.deposit_to", status=deposit_label(step)),
-                on_click=_submit(ctx, conversion.move_deposit, _deposit_move(step), code=lead.code),
-            ).props("outline")
-
-
-def _deposit_move(step: DepositStatus) -> Callable[[], dict[str, Any]]:
-    return lambda: {"data": DepositMove(status=step)}
-
-
-def _history(lead: LeadRead) -> None:
-    with section(t("lead.history")), ui.timeline(side="right").classes("w-full"):
-        entries: list[tuple[tuple[str, str], str, str]] = []
-        for f in lead.follow_ups:
-            terms = f" ¥{f.rent_per_m2_month}/m²" if f.rent_per_m2_month is not None else ""
-            when = (f.happened_on.isoformat(), f.created_at.isoformat())
-            entries.append((when, kind_label(f.kind), f"{f.note}{terms}".strip()))
-        for s in lead.stage_changes:
-            when = (s.changed_on.isoformat(), s.changed_at.isoformat())
-            moved = t("lead.moved", stage=stage_label(s.to_stage))
-            entries.append((when, moved, s.note))
-        for (date_text, _at), title, body in sorted(entries, key=lambda e: e[0]):
-            ui.timeline_entry(body, title=title, subtitle=date_text)

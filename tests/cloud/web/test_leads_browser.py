@@ -2,6 +2,7 @@
 lead from the console's navigation to a draft contract whose document downloads as a PDF, and a
 workbook whose bad row the import page shows by its row number."""
 
+import re
 from io import BytesIO
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def test_a_lead_becomes_a_draft_contract_and_its_document_downloads(
     page.get_by_label("租金 元/m²/月").fill("120")
     page.get_by_label("起租日").fill("2030-01-01")
     page.get_by_label("租期（月）").fill("12")
-    page.get_by_role("button", name="添加").click()
+    page.get_by_role("button", name="添加跟进").click()
     expect(page.locator('[data-testid="lead-stage"]')).to_contain_text("· 报价")
     page.get_by_label("签署日期").fill("2029-12-01")
     page.get_by_label("定金", exact=True).fill("10000")
@@ -57,6 +58,18 @@ def test_a_lead_becomes_a_draft_contract_and_its_document_downloads(
     page.get_by_label("租户编码").fill("T-YH")
     page.get_by_role("button", name="生成合同草稿").click()
     expect(page.get_by_text("names no unit")).to_be_visible()
+    page.get_by_label("意向单元").click()
+    page.get_by_role("option", name="A-12-1203").click()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator('[data-testid="lead-facts"]')).to_contain_text("A-12-1203")
+    page.get_by_label("租户编码").fill("T-YH")
+    page.get_by_role("button", name="生成合同草稿").click()
+    expect(page).to_have_url(re.compile(rf"{app_url}/contracts/HT-\d{{4}}-\d{{4}}$"))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="合同文本").click()
+    text = pdf_text(Path(download.value.path()).read_bytes())
+    assert "远航物流有限公司" in text and "A-12-1203" in text and "120 元/m²/月" in text
     page.screenshot(path=tmp_path / "lead-zh.png", full_page=True)
     page.close()
 

@@ -14,9 +14,11 @@ from cloud.leasing.contracts.models import ContractStatus
 from cloud.leasing.leads import conversion, service
 from cloud.leasing.leads.models import DepositStatus, Stage
 from cloud.leasing.leads.schemas import (
+    ContactData,
     Conversion,
     DepositMove,
     FollowUpCreate,
+    LeadUpdate,
     LetterOfIntent,
     LostMark,
     StageMove,
@@ -220,3 +222,23 @@ def test_another_orgs_lead_is_not_found(session: Session, acme: World) -> None:
     )
     with pytest.raises(NotFound):
         service.read_lead(session=session, actor=other, code=code)
+
+
+def test_an_open_lead_gets_units_contacts_and_a_tenant_later(session: Session, acme: World) -> None:
+    staff = acme.actors["staff"]
+    code = new_lead(session, acme, unit_codes=[]).code
+    change = LeadUpdate(unit_codes=["U-203", "U-202"], tenant_code="TB", wanted_area_m2="100")
+    service.update_lead(session=session, actor=staff, code=code, data=change)
+    service.add_contact(
+        session=session, actor=staff, code=code, data=ContactData(name="韩梅梅", phone="139")
+    )
+    read = service.read_lead(session=session, actor=staff, code=code)
+    assert read.unit_codes == ["U-202", "U-203"] and read.tenant_code == "TB"
+    assert [c.name for c in read.contacts] == ["李雷", "韩梅梅"]
+    assert read.wanted_area_m2 == Decimal("100")
+    with pytest.raises(Invalid, match="company"):
+        service.update_lead(session=session, actor=staff, code=code, data=LeadUpdate(company=None))
+    with pytest.raises(Invalid, match="TZ"):
+        service.update_lead(
+            session=session, actor=staff, code=code, data=LeadUpdate(tenant_code="TZ")
+        )

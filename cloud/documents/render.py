@@ -14,7 +14,7 @@ from fpdf.enums import Align as PdfAlign
 from fpdf.fonts import FontFace
 
 from cloud.documents.fonts import INSTALL_HINT, FontFile, find_cjk_font
-from cloud.documents.model import Document, Fields, Heading, Paragraph, Table
+from cloud.documents.model import C, Document, Fields, Heading, Paragraph, Table, Template
 
 Format = Literal["pdf", "html"]
 PDF = "application/pdf"
@@ -44,6 +44,13 @@ def render(document: Document, *, format: Format = "pdf", font: FontFile | None 
         note = f"no Chinese font installed ({INSTALL_HINT}): printable HTML instead of PDF"
         return Rendered(to_html(document).encode(), HTML, "html", note)
     return Rendered(to_pdf(document, font), PDF, "pdf")
+
+
+def render_template(
+    template: Template[C], context: C, *, format: Format = "pdf", font: FontFile | None = None
+) -> Rendered:
+    """A template filled with its context, rendered (see `render`)."""
+    return render(template(context), format=format, font=font)
 
 
 def to_pdf(document: Document, font: FontFile) -> bytes:

@@ -12,7 +12,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from cloud.documents.model import Block, Document, Fields, Heading, Paragraph, Table
-from cloud.documents.render import Format, Rendered, render
+from cloud.documents.render import Format, Rendered, render_template
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
 from cloud.leasing.contracts import service
@@ -81,7 +81,7 @@ def contract_document(
     else:
         version = service.get_version(session=session, actor=actor, code=code, number=number)
     org = identity_service.get_org(session=session, actor=actor)
-    return render(build(context_of(contract, version, org.name)), format=format)
+    return render_template(build, context_of(contract, version, org.name), format=format)
 
 
 def context_of(contract: Contract, version: ContractVersion, org_name: str) -> ContractContext:

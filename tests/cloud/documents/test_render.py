@@ -81,3 +81,17 @@ def test_a_table_row_must_fill_its_columns() -> None:
 
 def test_an_explicit_font_file_is_preferred(tmp_path: object, font: fonts.FontFile) -> None:
     assert fonts.find_cjk_font(font.path) == fonts.FontFile(font.path)
+
+
+def test_any_domain_fills_a_template_with_its_own_context(font: fonts.FontFile) -> None:
+    """What billing will do with a bill: its own context, its own template, the same renderer."""
+
+    def bill(lines: list[tuple[str, str]]) -> Document:
+        return Document(
+            title="缴费通知单",
+            blocks=(Heading("缴费通知单", 0), Table(("项目", "金额（元）"), tuple(lines))),
+        )
+
+    rendered = render.render_template(bill, [("三月电费", "1,234.50")], font=font)
+    text = pdf_text(rendered.content)
+    assert "缴费通知单" in text and "三月电费" in text and "1,234.50" in text

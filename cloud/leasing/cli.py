@@ -4,14 +4,17 @@ daily contract job, import and export the Excel workbook of tenants, units and c
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 
-from cloud.identity.actor import Actor
 from cloud.leasing.terms import load_terms, schedule_csv
+
+if TYPE_CHECKING:  # the database is loaded only by the commands that use it
+    from sqlalchemy.orm import Session
+
+    from cloud.identity.actor import Actor
 
 app = typer.Typer(help="Leasing: contract terms and their charge schedules.", no_args_is_help=True)
 
@@ -117,13 +120,14 @@ def export(
 
 
 @contextmanager
-def _acting_as(username: str) -> Iterator[tuple[Session, Actor]]:
+def _acting_as(username: str) -> "Iterator[tuple[Session, Actor]]":
     """A transaction on PARKOPS_DATABASE_URL (committed when the block ends well) and the
     actor of an active user, whose org and role scope what the command may do."""
     from sqlalchemy import select
 
     from cloud.db.engine import make_engine, make_sessionmaker
     from cloud.errors import ParkopsError
+    from cloud.identity.actor import Actor
     from cloud.identity.models import User as UserRow
     from cloud.settings import Settings
 

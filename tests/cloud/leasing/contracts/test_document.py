@@ -9,6 +9,7 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.orm import Session
 
+from cloud.documents import render
 from cloud.errors import NotFound
 from cloud.leasing.contracts import document, drafts
 from cloud.leasing.contracts.schemas import Deposit
@@ -135,3 +136,20 @@ async def test_the_document_over_rest(
     assert (await client.get(url, headers=engineer)).status_code == 403
     html = await client.get(url, params={"format": "html"}, headers=staff)
     assert html.headers["content-type"].startswith("text/html")
+
+
+async def test_without_a_chinese_font_rest_says_why_it_sends_html(
+    client: AsyncClient,
+    session: Session,
+    acme: World,
+    today: object,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    contract = drafts.create_contract(session=session, actor=acme.actors["staff"], data=draft())
+    session.commit()
+    monkeypatch.setattr(render, "find_cjk_font", lambda: None)
+    staff = await login(client, "acme-staff")
+    got = await client.get(f"/api/v1/contracts/{contract.code}/document", headers=staff)
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/html")
+    assert "fonts-wqy-zenhei" in got.headers["x-document-note"]
+    assert "TA Ltd" in got.text

@@ -16,6 +16,8 @@ from cloud.identity.api import router as identity_router
 from cloud.ingest.api import router as dead_letters_router
 from cloud.leasing.api import router as leasing_router
 from cloud.leasing.contracts.api import router as contracts_router
+from cloud.leasing.imports.api import router as imports_router
+from cloud.leasing.leads.api import router as leads_router
 from cloud.metrics import install_app_metrics
 from cloud.parking.api import router as parking_router
 from cloud.properties.api import router as properties_router
@@ -52,6 +54,8 @@ def create_app(settings: Settings, *, ui: bool = True) -> FastAPI:
         properties_router,
         leasing_router,
         contracts_router,
+        imports_router,
+        leads_router,
         energy_router,
         billing_router,
         workorders_router,

@@ -9,6 +9,7 @@ from cloud.identity import models as identity  # noqa: F401
 from cloud.ingest import models as ingest  # noqa: F401
 from cloud.leasing import models as leasing  # noqa: F401
 from cloud.leasing.contracts import models as contracts  # noqa: F401
+from cloud.leasing.leads import models as leads  # noqa: F401
 from cloud.parking import models as parking  # noqa: F401
 from cloud.properties import models as properties  # noqa: F401
 from cloud.workorders import models as workorders  # noqa: F401

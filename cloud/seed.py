@@ -16,8 +16,10 @@ from cloud.db.base import Base
 from cloud.devices import service as devices_service
 from cloud.energy.models import Meter
 from cloud.identity import service as identity_service
+from cloud.identity.actor import Actor
 from cloud.identity.models import Org, Role, User
 from cloud.ingest.models import EdgeAgent
+from cloud.leasing.leads.seed import seed_leads
 from cloud.leasing.models import Lease, Tenant
 from cloud.parking.models import Direction
 from cloud.parking.seed import GATES, seed_parking
@@ -294,6 +296,7 @@ def seed_demo(
         now=datetime.now(UTC),
         gates=[(gate.code, Direction(gate.direction)) for gate in site.gates] or GATES,
     )
+    seed_leads(session=session, actor=Actor.of(users["admin"]))
     return list(LOGINS)
 
 

@@ -5,8 +5,22 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field, model_validator
 
-from cloud.leasing.models import Lease
+from cloud.leasing.models import Lease, Tenant
 from protocols.codes import Code
+
+
+class TenantCreate(BaseModel):
+    code: Code
+    name: str = Field(min_length=1, max_length=200)
+
+
+class TenantRead(BaseModel):
+    code: str
+    name: str
+
+    @classmethod
+    def of(cls, tenant: Tenant) -> "TenantRead":
+        return cls(code=tenant.code, name=tenant.name)
 
 
 class LeaseCreate(BaseModel):

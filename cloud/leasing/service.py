@@ -10,7 +10,7 @@ from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor, require_role
 from cloud.identity.models import Role
 from cloud.leasing.models import Lease, Tenant
-from cloud.leasing.schemas import LeaseCreate
+from cloud.leasing.schemas import LeaseCreate, TenantCreate
 from cloud.properties.models import Unit
 
 
@@ -94,6 +94,26 @@ def get_tenant(*, session: Session, actor: Actor, code: str, field: str = "tenan
     if tenant is None or (actor.is_tenant and tenant.id != actor.tenant_id):
         raise Invalid(f"no tenant {code!r} in this org", field=field)
     return tenant
+
+
+def create_tenant(*, session: Session, actor: Actor, data: TenantCreate) -> Tenant:
+    """A new tenant of the org; Conflict naming the code when the org has one by that code."""
+    require_role(actor, Role.admin, Role.staff)
+    taken = select(Tenant.id).where(Tenant.org_id == actor.org_id, Tenant.code == data.code)
+    if session.scalar(taken) is not None:
+        raise Conflict(f"tenant code {data.code} is taken")
+    tenant = Tenant(org_id=actor.org_id, code=data.code, name=data.name)
+    session.add(tenant)
+    session.flush()
+    return tenant
+
+
+def tenant_code_of(*, session: Session, tenant_id: int) -> str:
+    """The code of a tenant another domain refers to by id."""
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound(f"tenant {tenant_id} not found")
+    return tenant.code
 
 
 def check_unit_free(

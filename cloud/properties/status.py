@@ -6,6 +6,7 @@ their days are vacancy days. A unit counts only on the days it exists (it has a 
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -161,3 +162,43 @@ def occupancy_of(units: Iterable[tuple[Decimal, UnitStatus]]) -> OccupancyRead:
 
 def _ratio(part: Decimal, whole: Decimal) -> Decimal | None:
     return (part / whole).quantize(RATIO, rounding=ROUND_HALF_UP) if whole else None
+
+
+# --- statuses that follow a unit's contract --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeaseStatuses:
+    """Which status a unit takes at each step of its contract (`cloud.leasing.contracts`)."""
+
+    signed_before_start: UnitStatus = UnitStatus.reserved  # signed, the lease not begun yet
+    lease_started: UnitStatus = UnitStatus.leased
+    active: UnitStatus = UnitStatus.in_operation  # fitting_out, where tenants fit out first
+    terminated: UnitStatus = UnitStatus.moving_out  # ended early, until its last day
+    ended: UnitStatus = UnitStatus.vacant  # from the day after the last day
+
+
+LEASE_STATUSES = LeaseStatuses()
+"""The statuses every org's contracts drive (one policy for now; see DESIGN's leasing note)."""
+
+
+def follow_contract(
+    *, session: Session, unit: Unit, status: UnitStatus, on: date, when_let: bool = True
+) -> None:
+    """`status` holds from `on` because the unit's contract moved; the caller has checked who
+    may move it. History is only appended to: a step dated on or before the newest period's
+    start takes effect on that start instead (e.g. signed and activated on one day: the later
+    status stands). A retired unit is left alone; with `when_let` false, a unit let on `on`
+    (by an earlier tenant moving out) keeps its status."""
+    if unit.retired_on is not None:
+        return
+    current = history.covering(session, UnitStatusPeriod, unit, on)
+    if not when_let and current is not None and current.status in LET_STATUSES:
+        return
+    newest = history.latest(session, UnitStatusPeriod, unit)
+    if newest is not None and newest.until_date is None and on <= newest.from_date:
+        if newest.status != status:
+            newest.status = status
+            session.flush()
+        return
+    history.change(session, UnitStatusPeriod, unit, status, on)

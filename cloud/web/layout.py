@@ -22,12 +22,14 @@ body, .q-field, .q-table, .q-btn {
 CONSOLE_PAGES: Final = (
     ("/", "nav.dashboard"),
     ("/board", "nav.board"),
+    ("/leads", "nav.leads"),
     ("/contracts", "nav.contracts"),
     ("/work-orders", "nav.work_orders"),
     ("/devices", "nav.devices"),
     ("/alarms", "nav.alarms"),
     ("/parking", "nav.parking"),
     ("/access", "nav.access"),
+    ("/imports", "nav.imports"),
 )
 
 

@@ -11,6 +11,8 @@ from cloud.access import web as access_web
 from cloud.alarms import web as alarms_web
 from cloud.devices import web as devices_web
 from cloud.leasing.contracts import web as contracts
+from cloud.leasing.imports import web as imports
+from cloud.leasing.leads import web as leads
 from cloud.parking import web as parking_web
 from cloud.properties import web as properties_web
 from cloud.settings import Settings
@@ -31,6 +33,8 @@ def mount_ui(app: FastAPI, *, settings: Settings, sessions: sessionmaker[Session
         tenant,
         properties_web,
         contracts,
+        leads,
+        imports,
         workorders,
         devices_web,
         alarms_web,

@@ -19,6 +19,11 @@ from tests.cloud.factories import World, add_readings
 from tests.cloud.identity.test_api import login
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+DOCUMENT_TYPES = (
+    "application/pdf",
+    "text/html",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
 
 
 @pytest.fixture
@@ -132,8 +137,9 @@ def test_openapi_is_clean(tmp_path: Path) -> None:
         ok = [code for code in op["responses"] if code.startswith("2")]
         assert len(ok) == 1, (method, path)
         content = op["responses"][ok[0]]["content"]
-        # JSON everywhere, except downloads: unit files and work-order photos, documented binary.
-        binary = {"application/octet-stream", *IMAGE_TYPES}
+        # JSON everywhere, except downloads: unit files and work-order photos, documented binary,
+        # contract documents (PDF or printable HTML) and the leasing workbook.
+        binary = {"application/octet-stream", *IMAGE_TYPES, *DOCUMENT_TYPES}
         assert set(content) <= {"application/json", *binary}, (method, path)
         assert content and all("schema" in body for body in content.values()), (method, path)
         secured = path.startswith("/api/v1/") and path != "/api/v1/auth/login"

@@ -1,10 +1,12 @@
 """Contracts: drafts, their lifecycle, schedules, amendments, renewals, terminations, alerts."""
 
-from fastapi import APIRouter, status
+from typing import Literal
+
+from fastapi import APIRouter, Response, status
 
 from cloud.deps import CurrentActor, SessionDep
 from cloud.identity.models import Role
-from cloud.leasing.contracts import amendments, drafts, lifecycle, service, termination
+from cloud.leasing.contracts import amendments, document, drafts, lifecycle, service, termination
 from cloud.leasing.contracts.models import ContractStatus
 from cloud.leasing.contracts.schemas import (
     AlertRead,
@@ -176,3 +178,34 @@ def contract_alerts(
 @router.post("/contract-alerts/{alert_id}/acknowledge", response_model=AlertRead)
 def acknowledge_alert(alert_id: int, session: SessionDep, actor: CurrentActor) -> AlertRead:
     return service.acknowledge_alert(session=session, actor=actor, alert_id=alert_id)
+
+
+@router.get(
+    "/contracts/{code}/document",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "text/html": {"schema": {"type": "string"}},
+            },
+            "description": "the contract text, PDF or printable HTML",
+        }
+    },
+)
+def contract_document(
+    code: str,
+    session: SessionDep,
+    actor: CurrentActor,
+    format: Literal["pdf", "html"] = "pdf",
+    version: int | None = None,
+) -> Response:
+    """The contract text (合同文本) as PDF, or printable HTML when asked for or when the server
+    has no Chinese font (the `X-Document-Note` header then says so)."""
+    rendered = document.contract_document(
+        session=session, actor=actor, code=code, number=version, format=format
+    )
+    headers = {"Content-Disposition": f'inline; filename="{code}.{rendered.extension}"'}
+    if rendered.note:
+        headers["X-Document-Note"] = rendered.note
+    return Response(rendered.content, media_type=rendered.media_type, headers=headers)

@@ -13,6 +13,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
 from cloud.identity.models import Org
+from cloud.leasing.contracts import unit_status
 from cloud.leasing.contracts.models import Contract, ContractStatus, ExpiryAlert
 
 THRESHOLDS = (30, 60, 90)
@@ -52,6 +53,7 @@ def activate_started(*, session: Session, org_id: int, today: date, now: datetim
     codes = []
     for contract in contracts:
         contract.status, contract.activated_at = ContractStatus.active, now
+        unit_status.activated(session, contract, today)
         codes.append(contract.code)
     session.flush()
     return codes
@@ -69,6 +71,7 @@ def expire_ended(*, session: Session, org_id: int, today: date) -> list[str]:
     codes = []
     for contract in contracts:
         contract.status = ContractStatus.expired
+        unit_status.expired(session, contract)
         codes.append(contract.code)
     session.flush()
     return codes

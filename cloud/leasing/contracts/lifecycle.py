@@ -16,7 +16,7 @@ from cloud.errors import Conflict, Invalid
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor, require_role
 from cloud.identity.models import Role
-from cloud.leasing.contracts import amendments, charges, drafts, service, tenancy
+from cloud.leasing.contracts import amendments, charges, drafts, service, tenancy, unit_status
 from cloud.leasing.contracts.models import (
     ApprovalStep,
     Contract,
@@ -93,8 +93,14 @@ def sign(*, session: Session, actor: Actor, code: str) -> Contract:
     if version.number == 1:
         _sign_original(session, contract, version)
         contract.signed_at, contract.signed_by_id = utcnow(), actor.user_id
+        unit_status.signed(
+            session, version, identity_service.org_today(session=session, actor=actor)
+        )
     else:
+        before = list(service.current_version(contract).units)
         amendments.apply_amendment(session, contract, version)
+        today = identity_service.org_today(session=session, actor=actor)
+        unit_status.amended(session, contract, before, version, today)
     version.status = VersionStatus.signed
     version.signed_at, version.signed_by_id = utcnow(), actor.user_id
     session.flush()
@@ -111,6 +117,7 @@ def activate(*, session: Session, actor: Actor, code: str) -> Contract:
     if contract.start_date > today:
         raise Conflict(f"contract {code} starts on {contract.start_date}, after today {today}")
     contract.status, contract.activated_at = ContractStatus.active, utcnow()
+    unit_status.activated(session, contract, today)
     session.flush()
     return contract
 

@@ -23,8 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.errors import Conflict, Invalid, NotFound
+from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor, require_role
-from cloud.leasing.contracts import charges, service, tenancy
+from cloud.leasing.contracts import charges, service, tenancy, unit_status
 from cloud.leasing.contracts.models import (
     Contract,
     ContractStatus,
@@ -96,6 +97,8 @@ def terminate(*, session: Session, actor: Actor, code: str, data: Termination) -
     settlement.total = sum((line.amount for line in lines), Decimal("0.00"))
     tenancy.end_leases(session, contract, data.last_day)
     contract.status, contract.terminated_on = ContractStatus.terminated, data.last_day
+    today = identity_service.org_today(session=session, actor=actor)
+    unit_status.terminated(session, contract, data.last_day, today)
     session.flush()
     return settlement_read(contract, settlement)
 

@@ -17,7 +17,7 @@ from cloud.errors import ParkopsError, Unauthenticated
 from cloud.identity.actor import Actor
 from cloud.identity.models import Role
 from cloud.leasing import service as leasing_service
-from cloud.leasing.contracts import amendments, lifecycle, service, termination
+from cloud.leasing.contracts import amendments, document, lifecycle, service, termination
 from cloud.leasing.contracts.schemas import (
     AlertRead,
     ContractRead,
@@ -193,6 +193,7 @@ def _contract_page(ctx: WebContext, data: ContractData) -> None:
         with ui.row().classes("gap-2"):
             for action in contract.actions:
                 _action_button(ctx, contract, action)
+            _document_button(ctx, contract.code)
     if data.diff is not None:
         diff_block(data.diff)
     shown = shown_version(contract)
@@ -222,3 +223,17 @@ def _action_button(ctx: WebContext, contract: ContractRead, action: str) -> None
         on_click = dialog_for(action)(ctx, contract).open
     colour = "negative" if action in ("reject", "delete", "terminate") else "primary"
     ui.button(action_label(action), on_click=on_click).props(f"unelevated color={colour}")
+
+
+def _document_button(ctx: WebContext, code: str) -> None:
+    """Download the contract text: PDF, or printable HTML when the server has no Chinese font."""
+
+    async def download() -> None:
+        rendered = await as_user(ctx, document.contract_document, code=code)
+        ui.download.content(rendered.content, f"{code}.{rendered.extension}", rendered.media_type)
+        if rendered.note:
+            ui.notify(t("contract.document_html"), type="warning", position="top")
+
+    ui.button(t("contract.document"), icon="description", on_click=guarded(download)).props(
+        "outline"
+    )

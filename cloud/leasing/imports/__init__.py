@@ -1,0 +1,1 @@
+"""Excel import and export of units, tenants and contracts (one workbook, a sheet each)."""

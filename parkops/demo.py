@@ -30,6 +30,7 @@ from cloud.energy.schemas import ReadingCreate
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
 from cloud.ingest.consumer import run_ingest
+from cloud.notifications.jobs import keep_delivering, providers_from
 from cloud.seed import DemoLogin, seed_demo
 from cloud.settings import Settings
 from cloud.workorders.jobs import watch_slas
@@ -106,6 +107,7 @@ async def _demo(*, seconds: float | None, http_port: int | None, var_dir: Path) 
             "mqtt_protocol": "3.1.1",
             "http_port": ports.http,
             "files_dir": (var_dir / "files").resolve(),
+            "notify_dir": (var_dir / "notify").resolve(),
         }
     )
     site = demo_site(ports=ports, var_dir=var_dir)
@@ -164,6 +166,13 @@ async def _run_site(
         await asyncio.wait_for(asyncio.gather(site_ready.wait(), ingest_ready.wait()), 30)
         background.append(tasks.create_task(run_agent(site, stop=stop)))
         background.append(tasks.create_task(watch_slas(sessions=app.state.sessions, stop=stop)))
+        background.append(
+            tasks.create_task(
+                keep_delivering(
+                    sessions=app.state.sessions, providers=providers_from(settings), stop=stop
+                )
+            )
+        )
         web = tasks.create_task(server.serve())
         while not server.started:
             await asyncio.sleep(0.05)

@@ -324,6 +324,13 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
     "repair.comment": ("评价（可选）", "Comment (optional)"),
     "repair.send_rating": ("提交评价", "Send rating"),
     "repair.thanks": ("感谢您的评价！", "Thank you for your rating!"),
+    # --- maintenance: the bell and inbox, equipment, inspections, tenant services ---
+    "inbox.title": ("消息", "Notices"),
+    "inbox.unread": ("{count} 条未读", "{count} unread"),
+    "inbox.read_all": ("全部标为已读", "Mark all read"),
+    "inbox.mark_read": ("标为已读", "Mark read"),
+    "inbox.open": ("查看", "Open"),
+    "inbox.empty": ("暂无消息。", "No notices yet."),
 }
 
 

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.db.base import utcnow
 from cloud.identity.models import Role, User
+from cloud.notifications import service as notifications
+from cloud.notifications.models import Channel
 from cloud.workorders.models import Clock, Escalation, EventKind, State, WorkOrder
 from cloud.workorders.service import record_event
 
@@ -72,6 +74,16 @@ def _escalate(session: Session, order: WorkOrder, clock: Clock, now: datetime) -
         kind=EventKind.escalated,
         note=f"{clock} due {due.isoformat()} missed → {whom}",
         at=now,
+    )
+    notifications.notify(
+        session=session,
+        org_id=order.org_id,
+        recipients=notifications.users(supervisor_id),
+        template="workorder.escalated",
+        params={"code": order.code, "title": order.title, "clock": clock, "due": due.isoformat()},
+        channels=(Channel.in_app, Channel.email),
+        link=f"/work-orders/{order.code}",
+        now=now,
     )
     return escalation
 

@@ -18,6 +18,8 @@ from cloud.identity.actor import Actor, require_role
 from cloud.identity.models import Org, Role, User
 from cloud.leasing import service as leasing_service
 from cloud.leasing.models import Lease, Tenant
+from cloud.notifications import service as notifications
+from cloud.notifications.models import Channel
 from cloud.properties.models import Building, Unit
 from cloud.workorders import attachments, charges
 from cloud.workorders.calendar import NO_HOLIDAYS, BusinessCalendar, country_days
@@ -451,6 +453,7 @@ def transition(
         order.responded_at = now
     elif action == Action.finish:
         order.resolved_at = now
+        _tell_tenant_done(session, order)
     elif action == Action.verify:
         order.closed_at = now
         charges.raise_charge(session, order)
@@ -544,7 +547,39 @@ def assign(
     order.assignee = user
     text = f"→ {user.display_name}" + (f": {note.strip()}" if note and note.strip() else "")
     _move(session, order, State.assigned, actor_id=actor.user_id, note=text, at=now or utcnow())
+    notifications.notify(
+        session=session,
+        org_id=order.org_id,
+        recipients=notifications.users(user.id),
+        template="workorder.assigned",
+        params={"code": order.code, "title": order.title, "where": where(order)},
+        channels=(Channel.in_app, Channel.sms),
+        link=f"/work-orders/{order.code}",
+    )
     return order
+
+
+def where(order: WorkOrder) -> str:
+    """Where the job is, as people say it: the unit, else the location, else the building."""
+    if order.unit is not None:
+        return order.unit.code
+    if order.location:
+        return order.location
+    return order.building.code if order.building is not None else "—"
+
+
+def _tell_tenant_done(session: Session, order: WorkOrder) -> None:
+    if order.tenant_id is None:
+        return
+    notifications.notify(
+        session=session,
+        org_id=order.org_id,
+        recipients=notifications.tenant(order.tenant_id),
+        template="workorder.done",
+        params={"code": order.code, "title": order.title},
+        channels=(Channel.in_app, Channel.email),
+        link="/m/repairs",
+    )
 
 
 def record_event(

@@ -12,6 +12,7 @@ from cloud.errors import install_error_handlers
 from cloud.identity.api import router as identity_router
 from cloud.leasing.api import router as leasing_router
 from cloud.leasing.contracts.api import router as contracts_router
+from cloud.maintenance.api import router as maintenance_router
 from cloud.notifications.api import router as notifications_router
 from cloud.properties.api import router as properties_router
 from cloud.settings import Settings
@@ -51,6 +52,7 @@ def create_app(settings: Settings, *, ui: bool = True) -> FastAPI:
         billing_router,
         workorders_router,
         notifications_router,
+        maintenance_router,
     ):
         api.include_router(router)
     app.include_router(api)

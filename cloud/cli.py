@@ -140,6 +140,22 @@ def notify() -> None:
 
 
 @app.command()
+def maintenance() -> None:
+    """Open the work orders of preventive maintenance plans now due; run it from cron."""
+    from cloud.db.engine import make_engine, make_sessionmaker
+    from cloud.maintenance.jobs import open_due
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine).begin() as session:
+        opened = open_due(session=session)
+    engine.dispose()
+    for order in opened:
+        typer.echo(f"{order.plan_code} {order.due} → {order.work_order_code}")
+    typer.echo(f"{len(opened)} maintenance work order(s)")
+
+
+@app.command()
 def seed(
     site_config: Annotated[
         Path,

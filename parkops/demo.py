@@ -30,6 +30,7 @@ from cloud.energy.schemas import ReadingCreate
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
 from cloud.ingest.consumer import run_ingest
+from cloud.maintenance.jobs import keep_opening
 from cloud.notifications.jobs import keep_delivering, providers_from
 from cloud.seed import DemoLogin, seed_demo
 from cloud.settings import Settings
@@ -166,6 +167,7 @@ async def _run_site(
         await asyncio.wait_for(asyncio.gather(site_ready.wait(), ingest_ready.wait()), 30)
         background.append(tasks.create_task(run_agent(site, stop=stop)))
         background.append(tasks.create_task(watch_slas(sessions=app.state.sessions, stop=stop)))
+        background.append(tasks.create_task(keep_opening(sessions=app.state.sessions, stop=stop)))
         background.append(
             tasks.create_task(
                 keep_delivering(

@@ -378,6 +378,38 @@ def open_for_alarm(
     return order
 
 
+def open_for_system(
+    *,
+    session: Session,
+    org_id: int,
+    title: str,
+    category_code: str,
+    priority: Priority = Priority.normal,
+    description: str = "",
+    unit_id: int | None = None,
+    building_id: int | None = None,
+    location: str | None = None,
+    at: datetime | None = None,
+) -> WorkOrder:
+    """A job the system raises on its own (a maintenance plan falling due, an inspection
+    anomaly); the caller makes sure it raises each one once."""
+    order = WorkOrder(
+        org_id=org_id,
+        source=Source.staff,
+        priority=priority,
+        state=State.new,
+        title=title[:200],
+        description=description,
+        unit_id=unit_id,
+        building_id=building_id,
+        location=location,
+        reported_at=at or utcnow(),
+    )
+    _insert(session, order, _category(session, org_id, category_code))
+    record_event(session, order, kind=EventKind.created, to_state=State.new, at=order.reported_at)
+    return order
+
+
 def _open_alarm_order(session: Session, org_id: int, alarm_key: str) -> WorkOrder | None:
     return session.scalar(
         select(WorkOrder)

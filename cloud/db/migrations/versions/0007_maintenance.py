@@ -131,9 +131,211 @@ def upgrade() -> None:
     op.create_index(
         "ix_notification_inbox_user_id", "notification_inbox", ["user_id"], unique=False
     )
+    op.create_table(
+        "equipment",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "lift",
+                "hvac",
+                "fire",
+                "pump",
+                "power",
+                "other",
+                name="kind",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("building_id", ID, nullable=False),
+        sa.Column("unit_id", ID, nullable=True),
+        sa.Column("location", sa.String(length=200), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "in_service",
+                "faulty",
+                "maintenance",
+                "retired",
+                name="status",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("installed_on", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["building_id"], ["buildings.id"], name="fk_equipment_building_id_buildings"
+        ),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_equipment_org_id_orgs"),
+        sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name="fk_equipment_unit_id_units"),
+        sa.PrimaryKeyConstraint("id", name="pk_equipment"),
+        sa.UniqueConstraint("org_id", "code", name="uq_equipment_org_id_code"),
+    )
+    op.create_index("ix_equipment_building_id", "equipment", ["building_id"], unique=False)
+    op.create_index("ix_equipment_org_id", "equipment", ["org_id"], unique=False)
+    op.create_index("ix_equipment_unit_id", "equipment", ["unit_id"], unique=False)
+    op.create_table(
+        "equipment_events",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("equipment_id", ID, nullable=False),
+        sa.Column("at", INSTANT, nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "created",
+                "status",
+                "work_order",
+                "maintenance",
+                "reading",
+                name="kind",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("actor_id", ID, nullable=True),
+        sa.Column("work_order_id", ID, nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["users.id"], name="fk_equipment_events_actor_id_users"
+        ),
+        sa.ForeignKeyConstraint(
+            ["equipment_id"], ["equipment.id"], name="fk_equipment_events_equipment_id_equipment"
+        ),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_equipment_events_org_id_orgs"),
+        sa.ForeignKeyConstraint(
+            ["work_order_id"],
+            ["work_orders.id"],
+            name="fk_equipment_events_work_order_id_work_orders",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_equipment_events"),
+    )
+    op.create_index(
+        "ix_equipment_events_equipment_id", "equipment_events", ["equipment_id"], unique=False
+    )
+    op.create_index("ix_equipment_events_org_id", "equipment_events", ["org_id"], unique=False)
+    op.create_index(
+        "ix_equipment_events_work_order_id", "equipment_events", ["work_order_id"], unique=False
+    )
+    op.create_table(
+        "equipment_readings",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("equipment_id", ID, nullable=False),
+        sa.Column("metric", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.Numeric(precision=14, scale=3), nullable=False),
+        sa.Column("read_at", INSTANT, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["equipment_id"], ["equipment.id"], name="fk_equipment_readings_equipment_id_equipment"
+        ),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_equipment_readings_org_id_orgs"),
+        sa.PrimaryKeyConstraint("id", name="pk_equipment_readings"),
+    )
+    op.create_index(
+        "ix_equipment_readings_equipment_id", "equipment_readings", ["equipment_id"], unique=False
+    )
+    op.create_index("ix_equipment_readings_org_id", "equipment_readings", ["org_id"], unique=False)
+    op.create_table(
+        "maintenance_plans",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("equipment_id", ID, nullable=False),
+        sa.Column("category_code", sa.String(length=64), nullable=False),
+        sa.Column(
+            "trigger",
+            sa.Enum(
+                "calendar",
+                "meter",
+                name="trigger",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("every", sa.Integer(), nullable=False),
+        sa.Column(
+            "every_unit",
+            sa.Enum(
+                "day",
+                "week",
+                "month",
+                name="every_unit",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=True,
+        ),
+        sa.Column("weekday", sa.Integer(), nullable=True),
+        sa.Column("next_due_on", sa.Date(), nullable=True),
+        sa.Column("metric", sa.String(length=64), nullable=True),
+        sa.Column("every_value", sa.Numeric(precision=14, scale=3), nullable=True),
+        sa.Column("next_due_value", sa.Numeric(precision=14, scale=3), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["equipment_id"], ["equipment.id"], name="fk_maintenance_plans_equipment_id_equipment"
+        ),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_maintenance_plans_org_id_orgs"),
+        sa.PrimaryKeyConstraint("id", name="pk_maintenance_plans"),
+        sa.UniqueConstraint("org_id", "code", name="uq_maintenance_plans_org_id_code"),
+    )
+    op.create_index(
+        "ix_maintenance_plans_equipment_id", "maintenance_plans", ["equipment_id"], unique=False
+    )
+    op.create_index("ix_maintenance_plans_org_id", "maintenance_plans", ["org_id"], unique=False)
+    op.create_table(
+        "maintenance_occurrences",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("plan_id", ID, nullable=False),
+        sa.Column("due_key", sa.String(length=64), nullable=False),
+        sa.Column("work_order_id", ID, nullable=False),
+        sa.Column("opened_at", INSTANT, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["orgs.id"], name="fk_maintenance_occurrences_org_id_orgs"
+        ),
+        sa.ForeignKeyConstraint(
+            ["plan_id"],
+            ["maintenance_plans.id"],
+            name="fk_maintenance_occurrences_plan_id_maintenance_plans",
+        ),
+        sa.ForeignKeyConstraint(
+            ["work_order_id"],
+            ["work_orders.id"],
+            name="fk_maintenance_occurrences_work_order_id_work_orders",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_maintenance_occurrences"),
+        sa.UniqueConstraint(
+            "plan_id", "due_key", name="uq_maintenance_occurrences_plan_id_due_key"
+        ),
+    )
+    op.create_index(
+        "ix_maintenance_occurrences_org_id", "maintenance_occurrences", ["org_id"], unique=False
+    )
+    op.create_index(
+        "ix_maintenance_occurrences_plan_id", "maintenance_occurrences", ["plan_id"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("maintenance_occurrences")
+    op.drop_table("maintenance_plans")
+    op.drop_table("equipment_readings")
+    op.drop_table("equipment_events")
+    op.drop_table("equipment")
     op.drop_table("notification_inbox")
     op.drop_table("notification_outbox")
     op.drop_table("notification_contacts")

@@ -24,6 +24,7 @@ CONSOLE_PAGES: Final = (
     ("/board", "nav.board"),
     ("/contracts", "nav.contracts"),
     ("/work-orders", "nav.work_orders"),
+    ("/equipment", "nav.equipment"),
 )
 
 # Things other packages draw into every signed-in page's header, left of the language switch

@@ -8,6 +8,7 @@ from nicegui.storage import Storage
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.leasing.contracts import web as contracts
+from cloud.maintenance import web as maintenance
 from cloud.notifications import web as notifications
 from cloud.properties import web as properties_web
 from cloud.settings import Settings
@@ -30,6 +31,7 @@ def mount_ui(app: FastAPI, *, settings: Settings, sessions: sessionmaker[Session
         contracts,
         workorders,
         notifications,
+        maintenance,
     ):
         pages.register(ctx)
     ui.add_css(FONT_CSS, shared=True)

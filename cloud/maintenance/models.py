@@ -4,7 +4,17 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, Identity, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Enum,
+    ForeignKey,
+    Identity,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cloud.db.base import Base, IdType, UTCDateTime, utcnow
@@ -142,3 +152,110 @@ class PlanOccurrence(Base):
     due_key: Mapped[str] = mapped_column(String(64))  # `2026-03-02` or `hours=1500.000`
     work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- inspections -------------------------------------------------------------------------
+
+
+class Checklist(Base):
+    """What to look at, item by item (e.g. the street-shop patrol: open for business, signage,
+    outdoor display within its line, hygiene, safety)."""
+
+    __tablename__ = "inspection_checklists"
+    __table_args__ = (UniqueConstraint("org_id", "code"),)
+
+    id: Mapped[int] = mapped_column(IdType, Identity(), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    items: Mapped[list[str]] = mapped_column(JSON)
+
+
+class Route(Base):
+    """An inspection route: checkpoints walked in order."""
+
+    __tablename__ = "inspection_routes"
+    __table_args__ = (UniqueConstraint("org_id", "code"),)
+
+    id: Mapped[int] = mapped_column(IdType, Identity(), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    checkpoints: Mapped[list["Checkpoint"]] = relationship(
+        lazy="selectin", order_by="Checkpoint.position", viewonly=True
+    )
+
+
+class Checkpoint(Base):
+    """A place on a route with a QR code; scanning it opens the checklist to record. `token`
+    is what the QR code carries: unguessable, so a code on a wall reveals nothing else."""
+
+    __tablename__ = "inspection_checkpoints"
+    __table_args__ = (UniqueConstraint("route_id", "code"),)
+
+    id: Mapped[int] = mapped_column(IdType, Identity(), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    route_id: Mapped[int] = mapped_column(ForeignKey("inspection_routes.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int]
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    checklist_id: Mapped[int] = mapped_column(ForeignKey("inspection_checklists.id"))
+    category_code: Mapped[str] = mapped_column(String(64))  # of the order an anomaly opens
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    equipment_id: Mapped[int | None] = mapped_column(ForeignKey("equipment.id"))
+
+    checklist: Mapped[Checklist] = relationship(lazy="joined", innerjoin=True)
+    route: Mapped[Route] = relationship(lazy="joined", innerjoin=True, viewonly=True)
+
+
+class InspectionRound(Base):
+    """One walk of a route by an inspector."""
+
+    __tablename__ = "inspection_rounds"
+
+    id: Mapped[int] = mapped_column(IdType, Identity(), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    route_id: Mapped[int] = mapped_column(ForeignKey("inspection_routes.id"), index=True)
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    route: Mapped[Route] = relationship(lazy="joined", innerjoin=True)
+
+
+class CheckpointResult(Base):
+    """What the inspector found at a checkpoint on a round: each item ok or not, a note, and
+    the work order an anomaly opened."""
+
+    __tablename__ = "inspection_results"
+    __table_args__ = (UniqueConstraint("round_id", "checkpoint_id"),)
+
+    id: Mapped[int] = mapped_column(IdType, Identity(), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("inspection_rounds.id"), index=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("inspection_checkpoints.id"), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    failed_items: Mapped[list[str]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
+
+    checkpoint: Mapped[Checkpoint] = relationship(lazy="joined", innerjoin=True)
+
+
+class InspectionPhoto(Base):
+    """A photo taken at a checkpoint, checked to be an image like work order photos."""
+
+    __tablename__ = "inspection_photos"
+
+    id: Mapped[int] = mapped_column(IdType, Identity(), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("inspection_results.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -91,3 +91,81 @@ class OpenedOrder(BaseModel):
     plan_code: str
     due: str
     work_order_code: str
+
+
+# --- inspections -------------------------------------------------------------------------
+
+
+class ChecklistCreate(BaseModel):
+    code: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    items: list[str] = Field(min_length=1, max_length=50)
+
+
+class ChecklistRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    items: list[str]
+
+
+class CheckpointCreate(BaseModel):
+    code: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    checklist_code: str
+    category_code: str
+    building_code: str | None = None
+    unit_code: str | None = None
+    equipment_code: str | None = None
+
+
+class RouteCreate(BaseModel):
+    code: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    checkpoints: list[CheckpointCreate] = Field(min_length=1, max_length=200)
+
+
+class CheckpointRead(BaseModel):
+    code: str
+    name: str
+    position: int
+    token: str
+    checklist: ChecklistRead
+    category_code: str
+
+
+class RouteRead(BaseModel):
+    code: str
+    name: str
+    active: bool
+    checkpoints: list[CheckpointRead]
+
+
+class ResultCreate(BaseModel):
+    """Items not listed in `failed_items` were found in order."""
+
+    failed_items: list[str] = Field(default_factory=list)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ResultRead(BaseModel):
+    id: int
+    checkpoint_code: str
+    checkpoint_name: str
+    recorded_at: datetime
+    failed_items: list[str]
+    note: str | None
+    work_order_code: str | None
+    photos: int
+
+
+class RoundRead(BaseModel):
+    id: int
+    route_code: str
+    route_name: str
+    inspector: str
+    started_at: datetime
+    finished_at: datetime | None
+    results: list[ResultRead]
+    remaining: list[str]

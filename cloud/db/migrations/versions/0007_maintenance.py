@@ -27,6 +27,60 @@ INSTANT = sa.DateTime(timezone=True)
 
 def upgrade() -> None:
     op.create_table(
+        "inspection_checklists",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("items", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["orgs.id"], name="fk_inspection_checklists_org_id_orgs"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_inspection_checklists"),
+        sa.UniqueConstraint("org_id", "code", name="uq_inspection_checklists_org_id_code"),
+    )
+    op.create_index(
+        "ix_inspection_checklists_org_id", "inspection_checklists", ["org_id"], unique=False
+    )
+    op.create_table(
+        "inspection_routes",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_inspection_routes_org_id_orgs"),
+        sa.PrimaryKeyConstraint("id", name="pk_inspection_routes"),
+        sa.UniqueConstraint("org_id", "code", name="uq_inspection_routes_org_id_code"),
+    )
+    op.create_index("ix_inspection_routes_org_id", "inspection_routes", ["org_id"], unique=False)
+    op.create_table(
+        "inspection_rounds",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("route_id", ID, nullable=False),
+        sa.Column("inspector_id", ID, nullable=False),
+        sa.Column("started_at", INSTANT, nullable=False),
+        sa.Column("finished_at", INSTANT, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["inspector_id"], ["users.id"], name="fk_inspection_rounds_inspector_id_users"
+        ),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_inspection_rounds_org_id_orgs"),
+        sa.ForeignKeyConstraint(
+            ["route_id"],
+            ["inspection_routes.id"],
+            name="fk_inspection_rounds_route_id_inspection_routes",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_inspection_rounds"),
+    )
+    op.create_index(
+        "ix_inspection_rounds_inspector_id", "inspection_rounds", ["inspector_id"], unique=False
+    )
+    op.create_index("ix_inspection_rounds_org_id", "inspection_rounds", ["org_id"], unique=False)
+    op.create_index(
+        "ix_inspection_rounds_route_id", "inspection_rounds", ["route_id"], unique=False
+    )
+    op.create_table(
         "notification_contacts",
         sa.Column("user_id", ID, nullable=False),
         sa.Column("org_id", ID, nullable=False),
@@ -246,6 +300,56 @@ def upgrade() -> None:
     )
     op.create_index("ix_equipment_readings_org_id", "equipment_readings", ["org_id"], unique=False)
     op.create_table(
+        "inspection_checkpoints",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("route_id", ID, nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("checklist_id", ID, nullable=False),
+        sa.Column("category_code", sa.String(length=64), nullable=False),
+        sa.Column("building_id", ID, nullable=True),
+        sa.Column("unit_id", ID, nullable=True),
+        sa.Column("equipment_id", ID, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["building_id"],
+            ["buildings.id"],
+            name="fk_inspection_checkpoints_building_id_buildings",
+        ),
+        sa.ForeignKeyConstraint(
+            ["checklist_id"],
+            ["inspection_checklists.id"],
+            name="fk_inspection_checkpoints_checklist_id_inspection_checklists",
+        ),
+        sa.ForeignKeyConstraint(
+            ["equipment_id"],
+            ["equipment.id"],
+            name="fk_inspection_checkpoints_equipment_id_equipment",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["orgs.id"], name="fk_inspection_checkpoints_org_id_orgs"
+        ),
+        sa.ForeignKeyConstraint(
+            ["route_id"],
+            ["inspection_routes.id"],
+            name="fk_inspection_checkpoints_route_id_inspection_routes",
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["units.id"], name="fk_inspection_checkpoints_unit_id_units"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_inspection_checkpoints"),
+        sa.UniqueConstraint("route_id", "code", name="uq_inspection_checkpoints_route_id_code"),
+        sa.UniqueConstraint("token", name="uq_inspection_checkpoints_token"),
+    )
+    op.create_index(
+        "ix_inspection_checkpoints_org_id", "inspection_checkpoints", ["org_id"], unique=False
+    )
+    op.create_index(
+        "ix_inspection_checkpoints_route_id", "inspection_checkpoints", ["route_id"], unique=False
+    )
+    op.create_table(
         "maintenance_plans",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
         sa.Column("org_id", ID, nullable=False),
@@ -297,6 +401,44 @@ def upgrade() -> None:
     )
     op.create_index("ix_maintenance_plans_org_id", "maintenance_plans", ["org_id"], unique=False)
     op.create_table(
+        "inspection_results",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("round_id", ID, nullable=False),
+        sa.Column("checkpoint_id", ID, nullable=False),
+        sa.Column("recorded_at", INSTANT, nullable=False),
+        sa.Column("failed_items", sa.JSON(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("work_order_id", ID, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["checkpoint_id"],
+            ["inspection_checkpoints.id"],
+            name="fk_inspection_results_checkpoint_id_inspection_checkpoints",
+        ),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_inspection_results_org_id_orgs"),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["inspection_rounds.id"],
+            name="fk_inspection_results_round_id_inspection_rounds",
+        ),
+        sa.ForeignKeyConstraint(
+            ["work_order_id"],
+            ["work_orders.id"],
+            name="fk_inspection_results_work_order_id_work_orders",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_inspection_results"),
+        sa.UniqueConstraint(
+            "round_id", "checkpoint_id", name="uq_inspection_results_round_id_checkpoint_id"
+        ),
+    )
+    op.create_index(
+        "ix_inspection_results_checkpoint_id", "inspection_results", ["checkpoint_id"], unique=False
+    )
+    op.create_index("ix_inspection_results_org_id", "inspection_results", ["org_id"], unique=False)
+    op.create_index(
+        "ix_inspection_results_round_id", "inspection_results", ["round_id"], unique=False
+    )
+    op.create_table(
         "maintenance_occurrences",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
         sa.Column("org_id", ID, nullable=False),
@@ -328,14 +470,42 @@ def upgrade() -> None:
     op.create_index(
         "ix_maintenance_occurrences_plan_id", "maintenance_occurrences", ["plan_id"], unique=False
     )
+    op.create_table(
+        "inspection_photos",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("result_id", ID, nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("content_type", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("uploaded_at", INSTANT, nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_inspection_photos_org_id_orgs"),
+        sa.ForeignKeyConstraint(
+            ["result_id"],
+            ["inspection_results.id"],
+            name="fk_inspection_photos_result_id_inspection_results",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_inspection_photos"),
+    )
+    op.create_index("ix_inspection_photos_org_id", "inspection_photos", ["org_id"], unique=False)
+    op.create_index(
+        "ix_inspection_photos_result_id", "inspection_photos", ["result_id"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("inspection_photos")
     op.drop_table("maintenance_occurrences")
+    op.drop_table("inspection_results")
     op.drop_table("maintenance_plans")
+    op.drop_table("inspection_checkpoints")
     op.drop_table("equipment_readings")
     op.drop_table("equipment_events")
     op.drop_table("equipment")
     op.drop_table("notification_inbox")
     op.drop_table("notification_outbox")
     op.drop_table("notification_contacts")
+    op.drop_table("inspection_rounds")
+    op.drop_table("inspection_routes")
+    op.drop_table("inspection_checklists")

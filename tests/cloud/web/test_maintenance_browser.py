@@ -1,6 +1,7 @@
 """The bell, the inbox and the equipment pages in Debian's Chromium against the real app."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -33,8 +34,14 @@ def chromium() -> Iterator[Browser]:
         launched.close()
 
 
+@dataclass
+class Due:
+    work_order_code: str
+    unread: int  # the admin's unread notices: these two and any the demo's seed raised
+
+
 @pytest.fixture
-def lift_due(demo_data: DemoData) -> str:
+def lift_due(demo_data: DemoData) -> Due:
     """A lift in building A with a monthly plan due from 2026-01-01, run once: one work order,
     and a notice in the admin's bell (the admin supervises the demo's categories)."""
     username = demo_data.logins["admin"]
@@ -72,30 +79,34 @@ def lift_due(demo_data: DemoData) -> str:
             params={"name": "管理员"},
         )
     notification_jobs.deliver_all(sessions=demo_data.sessions, providers={})
-    return opened.work_order_code
+    with demo_data.sessions.begin() as session:
+        unread = notifications.unread_count(session=session, actor=admin)
+    assert unread >= 2
+    return Due(work_order_code=opened.work_order_code, unread=unread)
 
 
 def test_equipment_history_and_the_bell(
-    chromium: Browser, app_url: str, demo_data: DemoData, lift_due: str, tmp_path: Path
+    chromium: Browser, app_url: str, demo_data: DemoData, lift_due: Due, tmp_path: Path
 ) -> None:
     page = chromium.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     sign_in(page, app_url, demo_data, "admin")
     expect(page).to_have_url(f"{app_url}/")
     bell = page.get_by_role("button", name="消息")
-    expect(bell).to_contain_text("2")  # the maintenance notice and the hello
+    expect(bell.get_by_role("status")).to_have_text(str(lift_due.unread))
     page.get_by_role("link", name="设备").click()
     expect(page).to_have_url(f"{app_url}/equipment")
-    expect(page.locator("tr", has_text="LIFT-A-01")).to_contain_text("在用")
+    lift = page.get_by_role("row", name="LIFT-A-01 A座1号客梯")
+    expect(lift).to_contain_text("在用")
     expect(page.locator("tr", has_text="PM-LIFT")).to_contain_text("每 1 个月")
-    page.locator("tr", has_text="LIFT-A-01").click()
+    lift.click()
     expect(page).to_have_url(f"{app_url}/equipment/LIFT-A-01")
-    expect(page.get_by_role("link", name=lift_due)).to_be_visible()
+    expect(page.get_by_role("link", name=lift_due.work_order_code)).to_be_visible()
     page.screenshot(path=tmp_path / "equipment.png", full_page=True)
 
     bell.click()
     expect(page).to_have_url(f"{app_url}/inbox")
     expect(page.get_by_text("你好 管理员")).to_be_visible()
-    expect(page.get_by_text("2 条未读")).to_be_visible()
+    expect(page.get_by_text(f"{lift_due.unread} 条未读")).to_be_visible()
     page.get_by_role("button", name="全部标为已读").click()
     expect(page.get_by_text("0 条未读")).to_be_visible()
     page.close()

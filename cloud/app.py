@@ -13,7 +13,7 @@ from cloud.identity.api import router as identity_router
 from cloud.leasing.api import router as leasing_router
 from cloud.leasing.contracts.api import router as contracts_router
 from cloud.maintenance.api import router as maintenance_router
-from cloud.maintenance.inspections_api import router as inspections_router
+from cloud.maintenance.api_inspections import router as inspections_router
 from cloud.notifications.api import router as notifications_router
 from cloud.properties.api import router as properties_router
 from cloud.settings import Settings

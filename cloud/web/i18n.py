@@ -389,6 +389,23 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
     "pm.rule_week": ("每 {every} 周", "Every {every} week(s)"),
     "pm.rule_month": ("每 {every} 个月", "Every {every} month(s)"),
     "pm.rule_meter": ("{metric} 每 {every}", "Every {every} {metric}"),
+    "nav.inspections": ("巡检", "Inspections"),
+    "insp.title": ("巡检路线与记录", "Inspection routes and rounds"),
+    "insp.record": ("巡检打卡", "Record a checkpoint"),
+    "insp.no_routes": ("还没有巡检路线。", "No inspection routes yet."),
+    "insp.open_page": ("打开打卡页", "Open the checkpoint page"),
+    "insp.rounds": ("最近巡检", "Latest rounds"),
+    "insp.no_rounds": ("还没有巡检记录。", "No rounds yet."),
+    "insp.round_head": ("{route} · {who} · {at}", "{route} · {who} · {at}"),
+    "insp.all_clear": ("正常", "All clear"),
+    "insp.remaining": ("未巡：{codes}", "Still to visit: {codes}"),
+    "insp.tick_failed": (
+        "勾选有问题的项目，其余视为正常：",
+        "Tick what is wrong; the rest is fine:",
+    ),
+    "insp.note": ("说明（可选）", "Note (optional)"),
+    "insp.submit": ("提交", "Record"),
+    "insp.recorded": ("已记录", "Recorded"),
 }
 
 

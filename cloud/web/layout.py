@@ -25,6 +25,7 @@ CONSOLE_PAGES: Final = (
     ("/contracts", "nav.contracts"),
     ("/work-orders", "nav.work_orders"),
     ("/equipment", "nav.equipment"),
+    ("/inspections", "nav.inspections"),
 )
 
 # Things other packages draw into every signed-in page's header, left of the language switch

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.leasing.contracts import web as contracts
 from cloud.maintenance import web as maintenance
+from cloud.maintenance import web_inspections
 from cloud.notifications import web as notifications
 from cloud.properties import web as properties_web
 from cloud.settings import Settings
@@ -32,6 +33,7 @@ def mount_ui(app: FastAPI, *, settings: Settings, sessions: sessionmaker[Session
         workorders,
         notifications,
         maintenance,
+        web_inspections,
     ):
         pages.register(ctx)
     ui.add_css(FONT_CSS, shared=True)

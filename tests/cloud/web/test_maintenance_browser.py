@@ -1,4 +1,5 @@
-"""The bell, the inbox and the equipment pages in Debian's Chromium against the real app."""
+"""The bell, the inbox, the equipment pages and an inspection round on a phone, in Debian's
+Chromium against the real app."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,9 +11,15 @@ from playwright.sync_api import Browser, expect, sync_playwright
 
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
-from cloud.maintenance import jobs, plans, service
+from cloud.maintenance import inspections, jobs, plans, service
 from cloud.maintenance.models import Every, Kind, Trigger
-from cloud.maintenance.schemas import EquipmentCreate, PlanCreate
+from cloud.maintenance.schemas import (
+    ChecklistCreate,
+    CheckpointCreate,
+    EquipmentCreate,
+    PlanCreate,
+    RouteCreate,
+)
 from cloud.notifications import jobs as notification_jobs
 from cloud.notifications import service as notifications
 from tests.cloud.web.conftest import DemoData
@@ -109,4 +116,61 @@ def test_equipment_history_and_the_bell(
     expect(page.get_by_text(f"{lift_due.unread} 条未读")).to_be_visible()
     page.get_by_role("button", name="全部标为已读").click()
     expect(page.get_by_text("0 条未读")).to_be_visible()
+    page.close()
+
+
+@pytest.fixture
+def patrol_token(demo_data: DemoData) -> str:
+    """A street patrol route with one checkpoint at demo unit A-12-1201; its QR token."""
+    username = demo_data.logins["admin"]
+    with demo_data.sessions.begin() as session:
+        admin = identity_service.authenticate(
+            session=session, username=username, password=demo_data.passwords[username]
+        )
+        inspections.create_checklist(
+            session=session,
+            actor=admin,
+            data=ChecklistCreate(
+                code="SHOP", name="沿街商铺巡查", items=list(inspections.STREET_SHOP_PATROL)
+            ),
+        )
+        route = inspections.create_route(
+            session=session,
+            actor=admin,
+            data=RouteCreate(
+                code="R-STREET",
+                name="沿街巡查",
+                checkpoints=[
+                    CheckpointCreate(
+                        code="CP-1201",
+                        name="1201 商铺",
+                        checklist_code="SHOP",
+                        category_code="PLUMB",
+                        unit_code="A-12-1201",
+                    )
+                ],
+            ),
+        )
+        return route.checkpoints[0].token
+
+
+def test_an_inspector_records_an_anomaly_on_a_phone(
+    chromium: Browser, app_url: str, demo_data: DemoData, patrol_token: str, tmp_path: Path
+) -> None:
+    page = chromium.new_page(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    sign_in(page, app_url, demo_data, "engineer")
+    expect(page).to_have_url(f"{app_url}/")  # signed in: now the QR code's page
+    page.goto(f"{app_url}/inspect/{patrol_token}")
+    expect(page.get_by_text("沿街巡查 · 1. 1201 商铺")).to_be_visible()
+    page.get_by_role("checkbox", name="外摆不越线 Outdoor display within its line").click()
+    page.get_by_label("说明（可选）").fill("外摆占用人行道")
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_text("✗ 外摆不越线 Outdoor display within its line")).to_be_visible()
+    order_link = page.get_by_role("link", name="WO-")
+    expect(order_link).to_be_visible()
+    page.screenshot(path=tmp_path / "inspect-phone.png", full_page=True)
+
+    page.goto(f"{app_url}/inspections")
+    expect(page.locator("svg").first).to_be_visible()
+    expect(page.get_by_text("✗ 外摆不越线 Outdoor display within its line")).to_be_visible()
     page.close()

@@ -68,7 +68,7 @@ def create_route(data: RouteCreate, session: SessionDep, actor: CurrentActor) ->
 @router.get(
     "/inspection-checkpoints/{token}/qr.svg",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}}},
+    responses={200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}}},
 )
 def checkpoint_qr(
     token: str, request: Request, session: SessionDep, actor: CurrentActor

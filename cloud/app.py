@@ -17,6 +17,7 @@ from cloud.maintenance.api_inspections import router as inspections_router
 from cloud.notifications.api import router as notifications_router
 from cloud.properties.api import router as properties_router
 from cloud.settings import Settings
+from cloud.tenant_services.api import router as tenant_services_router
 from cloud.workorders.api import router as workorders_router
 
 API_PREFIX = "/api/v1"
@@ -55,6 +56,7 @@ def create_app(settings: Settings, *, ui: bool = True) -> FastAPI:
         notifications_router,
         maintenance_router,
         inspections_router,
+        tenant_services_router,
     ):
         api.include_router(router)
     app.include_router(api)

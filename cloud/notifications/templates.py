@@ -45,6 +45,21 @@ TEMPLATES: Final[dict[str, dict[str, tuple[str, str]]]] = {
         "zh": ("园区通知：{title}", "{title}\n\n{summary}"),
         "en": ("Notice: {title}", "{title}\n\n{summary}"),
     },
+    "service.done": {
+        "zh": ("服务已完成 {code}", "您的服务申请「{details}」已完成。"),
+        "en": ("Service request {code} done", "Your request '{details}' is done."),
+    },
+    "fitout.approved": {
+        "zh": ("装修申请 {code} 已批准", "装修申请 {code} 已批准，缴纳押金后可进场施工。"),
+        "en": (
+            "Fit-out {code} approved",
+            "Fit-out {code} is approved: works start once the deposit is paid.",
+        ),
+    },
+    "fitout.rejected": {
+        "zh": ("装修申请 {code} 未通过", "装修申请 {code} 未通过审核：{note}"),
+        "en": ("Fit-out {code} not approved", "Fit-out {code} was not approved: {note}"),
+    },
     "test.hello": {
         "zh": ("你好 {name}", "这是一条测试通知。"),
         "en": ("Hello {name}", "This is a test notice."),

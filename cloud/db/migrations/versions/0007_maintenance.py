@@ -55,6 +55,18 @@ def upgrade() -> None:
     )
     op.create_index("ix_inspection_routes_org_id", "inspection_routes", ["org_id"], unique=False)
     op.create_table(
+        "surveys",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("questions", sa.JSON(), nullable=False),
+        sa.Column("open", sa.Boolean(), nullable=False),
+        sa.Column("created_at", INSTANT, nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_surveys_org_id_orgs"),
+        sa.PrimaryKeyConstraint("id", name="pk_surveys"),
+    )
+    op.create_index("ix_surveys_org_id", "surveys", ["org_id"], unique=False)
+    op.create_table(
         "inspection_rounds",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
         sa.Column("org_id", ID, nullable=False),
@@ -159,6 +171,123 @@ def upgrade() -> None:
         "ix_notification_outbox_user_id", "notification_outbox", ["user_id"], unique=False
     )
     op.create_table(
+        "service_requests",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("tenant_id", ID, nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "cleaning",
+                "plants",
+                "parcel",
+                name="kind",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("details", sa.Text(), nullable=False),
+        sa.Column("wanted_on", sa.Date(), nullable=True),
+        sa.Column(
+            "state",
+            sa.Enum(
+                "open",
+                "accepted",
+                "done",
+                "cancelled",
+                name="state",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("requested_by_id", ID, nullable=False),
+        sa.Column("requested_at", INSTANT, nullable=False),
+        sa.Column("handled_by_id", ID, nullable=True),
+        sa.Column("done_at", INSTANT, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["handled_by_id"], ["users.id"], name="fk_service_requests_handled_by_id_users"
+        ),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_service_requests_org_id_orgs"),
+        sa.ForeignKeyConstraint(
+            ["requested_by_id"], ["users.id"], name="fk_service_requests_requested_by_id_users"
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name="fk_service_requests_tenant_id_tenants"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_service_requests"),
+        sa.UniqueConstraint("org_id", "code", name="uq_service_requests_org_id_code"),
+    )
+    op.create_index("ix_service_requests_org_id", "service_requests", ["org_id"], unique=False)
+    op.create_index(
+        "ix_service_requests_tenant_id", "service_requests", ["tenant_id"], unique=False
+    )
+    op.create_table(
+        "survey_responses",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("survey_id", ID, nullable=False),
+        sa.Column("user_id", ID, nullable=False),
+        sa.Column("tenant_id", ID, nullable=False),
+        sa.Column("scores", sa.JSON(), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("answered_at", INSTANT, nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_survey_responses_org_id_orgs"),
+        sa.ForeignKeyConstraint(
+            ["survey_id"], ["surveys.id"], name="fk_survey_responses_survey_id_surveys"
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name="fk_survey_responses_tenant_id_tenants"
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name="fk_survey_responses_user_id_users"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_survey_responses"),
+        sa.UniqueConstraint("survey_id", "user_id", name="uq_survey_responses_survey_id_user_id"),
+    )
+    op.create_index("ix_survey_responses_org_id", "survey_responses", ["org_id"], unique=False)
+    op.create_index(
+        "ix_survey_responses_survey_id", "survey_responses", ["survey_id"], unique=False
+    )
+    op.create_table(
+        "tenant_notices",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column(
+            "audience",
+            sa.Enum(
+                "all",
+                "site",
+                "building",
+                name="audience",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("site_id", ID, nullable=True),
+        sa.Column("building_id", ID, nullable=True),
+        sa.Column("published_by_id", ID, nullable=False),
+        sa.Column("published_at", INSTANT, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["building_id"], ["buildings.id"], name="fk_tenant_notices_building_id_buildings"
+        ),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_tenant_notices_org_id_orgs"),
+        sa.ForeignKeyConstraint(
+            ["published_by_id"], ["users.id"], name="fk_tenant_notices_published_by_id_users"
+        ),
+        sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name="fk_tenant_notices_site_id_sites"),
+        sa.PrimaryKeyConstraint("id", name="pk_tenant_notices"),
+    )
+    op.create_index("ix_tenant_notices_org_id", "tenant_notices", ["org_id"], unique=False)
+    op.create_table(
         "notification_inbox",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
         sa.Column("org_id", ID, nullable=False),
@@ -184,6 +313,28 @@ def upgrade() -> None:
     op.create_index("ix_notification_inbox_org_id", "notification_inbox", ["org_id"], unique=False)
     op.create_index(
         "ix_notification_inbox_user_id", "notification_inbox", ["user_id"], unique=False
+    )
+    op.create_table(
+        "tenant_notice_receipts",
+        sa.Column("notice_id", ID, nullable=False),
+        sa.Column("user_id", ID, nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("read_at", INSTANT, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["notice_id"],
+            ["tenant_notices.id"],
+            name="fk_tenant_notice_receipts_notice_id_tenant_notices",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["orgs.id"], name="fk_tenant_notice_receipts_org_id_orgs"
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name="fk_tenant_notice_receipts_user_id_users"
+        ),
+        sa.PrimaryKeyConstraint("notice_id", "user_id", name="pk_tenant_notice_receipts"),
+    )
+    op.create_index(
+        "ix_tenant_notice_receipts_org_id", "tenant_notice_receipts", ["org_id"], unique=False
     )
     op.create_table(
         "equipment",
@@ -236,6 +387,83 @@ def upgrade() -> None:
     op.create_index("ix_equipment_building_id", "equipment", ["building_id"], unique=False)
     op.create_index("ix_equipment_org_id", "equipment", ["org_id"], unique=False)
     op.create_index("ix_equipment_unit_id", "equipment", ["unit_id"], unique=False)
+    op.create_table(
+        "fit_outs",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("tenant_id", ID, nullable=False),
+        sa.Column("unit_id", ID, nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("contractor", sa.String(length=200), nullable=False),
+        sa.Column("planned_start", sa.Date(), nullable=False),
+        sa.Column("planned_end", sa.Date(), nullable=False),
+        sa.Column(
+            "state",
+            sa.Enum(
+                "submitted",
+                "engineering",
+                "approved",
+                "rejected",
+                "completed",
+                name="state",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("deposit_amount", sa.Numeric(precision=14, scale=2), nullable=True),
+        sa.Column("deposit_recorded_at", INSTANT, nullable=True),
+        sa.Column("submitted_at", INSTANT, nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_fit_outs_org_id_orgs"),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name="fk_fit_outs_tenant_id_tenants"
+        ),
+        sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name="fk_fit_outs_unit_id_units"),
+        sa.PrimaryKeyConstraint("id", name="pk_fit_outs"),
+        sa.UniqueConstraint("org_id", "code", name="uq_fit_outs_org_id_code"),
+    )
+    op.create_index("ix_fit_outs_org_id", "fit_outs", ["org_id"], unique=False)
+    op.create_index("ix_fit_outs_tenant_id", "fit_outs", ["tenant_id"], unique=False)
+    op.create_index("ix_fit_outs_unit_id", "fit_outs", ["unit_id"], unique=False)
+    op.create_table(
+        "move_outs",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("tenant_id", ID, nullable=False),
+        sa.Column("unit_id", ID, nullable=False),
+        sa.Column("planned_on", sa.Date(), nullable=False),
+        sa.Column("checklist", sa.JSON(), nullable=False),
+        sa.Column("final_readings", sa.JSON(), nullable=False),
+        sa.Column(
+            "state",
+            sa.Enum(
+                "open",
+                "settled",
+                name="state",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("deposit_held", sa.Numeric(precision=14, scale=2), nullable=True),
+        sa.Column("deductions", sa.Numeric(precision=14, scale=2), nullable=True),
+        sa.Column("refund", sa.Numeric(precision=14, scale=2), nullable=True),
+        sa.Column("settled_at", INSTANT, nullable=True),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_move_outs_org_id_orgs"),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name="fk_move_outs_tenant_id_tenants"
+        ),
+        sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name="fk_move_outs_unit_id_units"),
+        sa.PrimaryKeyConstraint("id", name="pk_move_outs"),
+        sa.UniqueConstraint("org_id", "code", name="uq_move_outs_org_id_code"),
+    )
+    op.create_index("ix_move_outs_org_id", "move_outs", ["org_id"], unique=False)
+    op.create_index("ix_move_outs_tenant_id", "move_outs", ["tenant_id"], unique=False)
+    op.create_index("ix_move_outs_unit_id", "move_outs", ["unit_id"], unique=False)
     op.create_table(
         "equipment_events",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -299,6 +527,59 @@ def upgrade() -> None:
         "ix_equipment_readings_equipment_id", "equipment_readings", ["equipment_id"], unique=False
     )
     op.create_index("ix_equipment_readings_org_id", "equipment_readings", ["org_id"], unique=False)
+    op.create_table(
+        "fit_out_drawings",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("fit_out_id", ID, nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("content_type", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("uploaded_at", INSTANT, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["fit_out_id"], ["fit_outs.id"], name="fk_fit_out_drawings_fit_out_id_fit_outs"
+        ),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_fit_out_drawings_org_id_orgs"),
+        sa.PrimaryKeyConstraint("id", name="pk_fit_out_drawings"),
+    )
+    op.create_index(
+        "ix_fit_out_drawings_fit_out_id", "fit_out_drawings", ["fit_out_id"], unique=False
+    )
+    op.create_index("ix_fit_out_drawings_org_id", "fit_out_drawings", ["org_id"], unique=False)
+    op.create_table(
+        "fit_out_steps",
+        sa.Column("id", ID, sa.Identity(always=False), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("fit_out_id", ID, nullable=False),
+        sa.Column(
+            "step",
+            sa.Enum(
+                "submitted",
+                "engineering",
+                "approved",
+                "rejected",
+                "completed",
+                name="step",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("approved", sa.Boolean(), nullable=False),
+        sa.Column("by_id", ID, nullable=False),
+        sa.Column("at", INSTANT, nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["by_id"], ["users.id"], name="fk_fit_out_steps_by_id_users"),
+        sa.ForeignKeyConstraint(
+            ["fit_out_id"], ["fit_outs.id"], name="fk_fit_out_steps_fit_out_id_fit_outs"
+        ),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_fit_out_steps_org_id_orgs"),
+        sa.PrimaryKeyConstraint("id", name="pk_fit_out_steps"),
+    )
+    op.create_index("ix_fit_out_steps_fit_out_id", "fit_out_steps", ["fit_out_id"], unique=False)
+    op.create_index("ix_fit_out_steps_org_id", "fit_out_steps", ["org_id"], unique=False)
     op.create_table(
         "inspection_checkpoints",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -500,12 +781,21 @@ def downgrade() -> None:
     op.drop_table("inspection_results")
     op.drop_table("maintenance_plans")
     op.drop_table("inspection_checkpoints")
+    op.drop_table("fit_out_steps")
+    op.drop_table("fit_out_drawings")
     op.drop_table("equipment_readings")
     op.drop_table("equipment_events")
+    op.drop_table("move_outs")
+    op.drop_table("fit_outs")
     op.drop_table("equipment")
+    op.drop_table("tenant_notice_receipts")
     op.drop_table("notification_inbox")
+    op.drop_table("tenant_notices")
+    op.drop_table("survey_responses")
+    op.drop_table("service_requests")
     op.drop_table("notification_outbox")
     op.drop_table("notification_contacts")
     op.drop_table("inspection_rounds")
+    op.drop_table("surveys")
     op.drop_table("inspection_routes")
     op.drop_table("inspection_checklists")

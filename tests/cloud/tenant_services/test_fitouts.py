@@ -41,13 +41,13 @@ def test_approval_steps_in_order(session: Session, world: World) -> None:
     with pytest.raises(Forbidden):  # engineering's step is not yet; property reviews first
         fitouts.decide(session=session, actor=world.actors["engineer"], code=fit_out.code, data=yes)
     fitouts.decide(session=session, actor=world.actors["staff"], code=fit_out.code, data=yes)
-    assert fit_out.state == FitOutState.engineering
+    assert fitouts.read(session, fit_out).state == FitOutState.engineering
     with pytest.raises(Forbidden):
         fitouts.decide(session=session, actor=world.actors["staff"], code=fit_out.code, data=yes)
     with pytest.raises(Conflict):  # no works accepted before approval and deposit
         fitouts.complete(session=session, actor=world.actors["staff"], code=fit_out.code)
     fitouts.decide(session=session, actor=world.actors["engineer"], code=fit_out.code, data=yes)
-    assert fit_out.state == FitOutState.approved
+    assert fitouts.read(session, fit_out).state == FitOutState.approved
     with pytest.raises(Conflict):
         fitouts.complete(session=session, actor=world.actors["staff"], code=fit_out.code)
     fitouts.record_deposit(
@@ -80,7 +80,7 @@ def test_a_rejection_needs_a_reason_and_ends_the_application(
         code=fit_out.code,
         data=FitOutDecision(approve=False, note="消防图纸缺失"),
     )
-    assert fit_out.state == FitOutState.rejected
+    assert fitouts.read(session, fit_out).state == FitOutState.rejected
     with pytest.raises(Conflict):
         fitouts.decide(
             session=session, actor=staff, code=fit_out.code, data=FitOutDecision(approve=True)

@@ -16,7 +16,7 @@ from tests.cloud.factories import World
 
 
 def _publish(session: Session, world: World, **where: str | Audience) -> int:
-    data = NoticeCreate(title="停水通知", body="周六 9:00–12:00 停水。", **where)  # type: ignore[arg-type]
+    data = NoticeCreate(title="停水通知", body="周六 9:00–12:00 停水。", **where)
     return notices.publish(session=session, actor=world.actors["staff"], data=data).id
 
 

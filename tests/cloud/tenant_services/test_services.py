@@ -34,7 +34,8 @@ def test_a_service_request_from_asking_to_done(session: Session, world: World) -
     with pytest.raises(Forbidden):
         requests.move(session=session, actor=tenant, code=request.code, action="done")
     requests.move(session=session, actor=world.actors["engineer"], code=request.code, action="done")
-    assert request.state == RequestState.done and request.done_at is not None
+    shown = requests.read(request)
+    assert shown.state == RequestState.done and shown.done_at is not None
     with pytest.raises(Conflict):
         requests.move(session=session, actor=tenant, code=request.code, action="cancel")
     assert [r.code for r in requests.list_requests(session=session, actor=tenant)] == [request.code]

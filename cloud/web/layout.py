@@ -26,6 +26,7 @@ CONSOLE_PAGES: Final = (
     ("/work-orders", "nav.work_orders"),
     ("/equipment", "nav.equipment"),
     ("/inspections", "nav.inspections"),
+    ("/notices", "nav.notices"),
 )
 
 # Things other packages draw into every signed-in page's header, left of the language switch

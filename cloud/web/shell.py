@@ -13,6 +13,7 @@ from cloud.maintenance import web_inspections
 from cloud.notifications import web as notifications
 from cloud.properties import web as properties_web
 from cloud.settings import Settings
+from cloud.tenant_services import web as tenant_services
 from cloud.web import dashboard, login, tenant
 from cloud.web.auth import WebContext
 from cloud.web.i18n import DEFAULT_LANGUAGE, QUASAR_LANGUAGE, translate
@@ -34,6 +35,7 @@ def mount_ui(app: FastAPI, *, settings: Settings, sessions: sessionmaker[Session
         notifications,
         maintenance,
         web_inspections,
+        tenant_services,
     ):
         pages.register(ctx)
     ui.add_css(FONT_CSS, shared=True)

@@ -32,6 +32,17 @@ def register(ctx: WebContext) -> None:
             ui.button(
                 t("mobile.repairs"), icon="build", on_click=lambda: ui.navigate.to("/m/repairs")
             )
+            with ui.row().classes("w-full gap-2"):
+                ui.button(
+                    t("mobile.notices"),
+                    icon="campaign",
+                    on_click=lambda: ui.navigate.to("/m/notices"),
+                ).props("outline")
+                ui.button(
+                    t("mobile.services"),
+                    icon="room_service",
+                    on_click=lambda: ui.navigate.to("/m/services"),
+                ).props("outline")
             _live_cards(ctx)
         return None
 

@@ -9,6 +9,7 @@ import pytest
 
 from cloud.maintenance import web as maintenance_web
 from cloud.properties import web as properties_web
+from cloud.tenant_services import web as tenant_services_web
 from cloud.web import i18n, layout
 from cloud.web.formatting import METER_METRICS, area, cny, kwh, percent, tariff
 from cloud.workorders import web as workorders_web
@@ -46,6 +47,9 @@ def _keys_used() -> set[str]:
         maintenance_web.TRIGGER_KEYS,
         maintenance_web.UNIT_KEYS,
         maintenance_web.RULE_KEYS,
+        tenant_services_web.AUDIENCE_KEYS,
+        tenant_services_web.KIND_KEYS,
+        tenant_services_web.STATE_KEYS,
     )
     used |= {key for table in labels for key in table.values()}
     return used | {display.label_key for display in METER_METRICS}

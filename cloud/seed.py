@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 from cloud.db.base import Base
 from cloud.energy.models import Meter
 from cloud.identity import service as identity_service
+from cloud.identity.actor import Actor
 from cloud.identity.models import Org, Role, User
 from cloud.ingest.models import EdgeAgent
 from cloud.leasing.models import Lease, Tenant
+from cloud.maintenance.seed import seed_maintenance
 from cloud.properties.models import (
     Building,
     Floor,
@@ -31,6 +33,7 @@ from cloud.properties.models import (
     UnitStatusPeriod,
 )
 from cloud.properties.service import floor_name
+from cloud.tenant_services.seed import seed_tenant_services
 from cloud.workorders.seed import seed_workorders
 from protocols.site_config import MeterDevice, SiteConfig
 
@@ -282,6 +285,11 @@ def seed_demo(
         tenant=users["tenant"],
         now=datetime.now(UTC),
     )
+    admin = Actor.of(users["admin"])
+    seed_maintenance(
+        session=session, admin=admin, engineer=Actor.of(users["engineer"]), today=today
+    )
+    seed_tenant_services(session=session, admin=admin)
     return list(LOGINS)
 
 

@@ -3,7 +3,6 @@ Chromium against the real app."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,15 +10,7 @@ from playwright.sync_api import Browser, expect, sync_playwright
 
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
-from cloud.maintenance import inspections, jobs, plans, service
-from cloud.maintenance.models import Every, Kind, Trigger
-from cloud.maintenance.schemas import (
-    ChecklistCreate,
-    CheckpointCreate,
-    EquipmentCreate,
-    PlanCreate,
-    RouteCreate,
-)
+from cloud.maintenance import inspections, jobs
 from cloud.notifications import jobs as notification_jobs
 from cloud.notifications import service as notifications
 from tests.cloud.web.conftest import DemoData
@@ -49,35 +40,15 @@ class Due:
 
 @pytest.fixture
 def lift_due(demo_data: DemoData) -> Due:
-    """A lift in building A with a monthly plan due from 2026-01-01, run once: one work order,
-    and a notice in the admin's bell (the admin supervises the demo's categories)."""
+    """The demo's maintenance run: the lift's monthly plan falls due today and opens a work
+    order; with a hello, the admin (supervisor of the demo's categories) has notices."""
     username = demo_data.logins["admin"]
     with demo_data.sessions.begin() as session:
         admin: Actor = identity_service.authenticate(
             session=session, username=username, password=demo_data.passwords[username]
         )
-        service.create_equipment(
-            session=session,
-            actor=admin,
-            data=EquipmentCreate(
-                code="LIFT-A-01", name="A座1号客梯", kind=Kind.lift, building_code="A"
-            ),
-        )
-        plans.create_plan(
-            session=session,
-            actor=admin,
-            data=PlanCreate(
-                code="PM-LIFT",
-                title="电梯月保",
-                equipment_code="LIFT-A-01",
-                category_code="ELEC",
-                trigger=Trigger.calendar,
-                every=1,
-                every_unit=Every.month,
-                first_due_on=date(2026, 1, 1),
-            ),
-        )
-        [opened] = jobs.open_due(session=session)
+        opened = jobs.open_due(session=session)
+        [lift] = [order for order in opened if order.plan_code == "PM-LIFT-M"]
         notifications.notify(
             session=session,
             org_id=admin.org_id,
@@ -89,7 +60,7 @@ def lift_due(demo_data: DemoData) -> Due:
     with demo_data.sessions.begin() as session:
         unread = notifications.unread_count(session=session, actor=admin)
     assert unread >= 2
-    return Due(work_order_code=opened.work_order_code, unread=unread)
+    return Due(work_order_code=lift.work_order_code, unread=unread)
 
 
 def test_equipment_history_and_the_bell(
@@ -104,7 +75,7 @@ def test_equipment_history_and_the_bell(
     expect(page).to_have_url(f"{app_url}/equipment")
     lift = page.get_by_role("row", name="LIFT-A-01 A座1号客梯")
     expect(lift).to_contain_text("在用")
-    expect(page.locator("tr", has_text="PM-LIFT")).to_contain_text("每 1 个月")
+    expect(page.get_by_role("row", name="PM-LIFT-M")).to_contain_text("每 1 个月")
     lift.click()
     expect(page).to_have_url(f"{app_url}/equipment/LIFT-A-01")
     expect(page.get_by_role("link", name=lift_due.work_order_code)).to_be_visible()
@@ -121,36 +92,13 @@ def test_equipment_history_and_the_bell(
 
 @pytest.fixture
 def patrol_token(demo_data: DemoData) -> str:
-    """A street patrol route with one checkpoint at demo unit A-12-1201; its QR token."""
+    """The QR token of the demo's street patrol's first checkpoint (shop S1-101)."""
     username = demo_data.logins["admin"]
     with demo_data.sessions.begin() as session:
         admin = identity_service.authenticate(
             session=session, username=username, password=demo_data.passwords[username]
         )
-        inspections.create_checklist(
-            session=session,
-            actor=admin,
-            data=ChecklistCreate(
-                code="SHOP", name="沿街商铺巡查", items=list(inspections.STREET_SHOP_PATROL)
-            ),
-        )
-        route = inspections.create_route(
-            session=session,
-            actor=admin,
-            data=RouteCreate(
-                code="R-STREET",
-                name="沿街巡查",
-                checkpoints=[
-                    CheckpointCreate(
-                        code="CP-1201",
-                        name="1201 商铺",
-                        checklist_code="SHOP",
-                        category_code="PLUMB",
-                        unit_code="A-12-1201",
-                    )
-                ],
-            ),
-        )
+        route = inspections.get_route(session=session, actor=admin, code="R-STREET")
         return route.checkpoints[0].token
 
 
@@ -161,7 +109,7 @@ def test_an_inspector_records_an_anomaly_on_a_phone(
     sign_in(page, app_url, demo_data, "engineer")
     expect(page).to_have_url(f"{app_url}/")  # signed in: now the QR code's page
     page.goto(f"{app_url}/inspect/{patrol_token}")
-    expect(page.get_by_text("沿街巡查 · 1. 1201 商铺")).to_be_visible()
+    expect(page.get_by_text("滨河路沿街巡查 · 1. S1-101 商铺")).to_be_visible()
     page.get_by_role("checkbox", name="外摆不越线 Outdoor display within its line").click()
     page.get_by_label("说明（可选）").fill("外摆占用人行道")
     page.get_by_role("button", name="提交").click()

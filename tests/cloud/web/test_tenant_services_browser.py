@@ -25,8 +25,8 @@ def test_a_notice_from_the_console_to_a_tenants_phone(
     console.get_by_label("标题").fill("周六停水通知")
     console.get_by_label("正文").fill("周六 9:00–12:00 A 座停水检修。")
     console.get_by_role("button", name="发布").click()
-    expect(console.get_by_text("周六停水通知")).to_be_visible()
-    expect(console.get_by_text("0 位租户用户已读")).to_be_visible()
+    card = console.locator(".q-card", has_text="周六停水通知")
+    expect(card).to_contain_text("0 位租户用户已读")
 
     tenant = chromium.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
     phone = tenant.new_page()
@@ -44,6 +44,6 @@ def test_a_notice_from_the_console_to_a_tenants_phone(
     expect(phone.get_by_text("待处理")).to_be_visible()
 
     console.reload()
-    expect(console.get_by_text("1 位租户用户已读")).to_be_visible()
+    expect(console.locator(".q-card", has_text="周六停水通知")).to_contain_text("1 位租户用户已读")
     staff.close()
     tenant.close()

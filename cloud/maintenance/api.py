@@ -16,6 +16,7 @@ from cloud.maintenance.schemas import (
     PlanRead,
     ReadingCreate,
     StatusChange,
+    WorkOrderLink,
 )
 
 router = APIRouter(tags=["maintenance"])
@@ -61,6 +62,17 @@ def record_equipment_reading(
 ) -> dict[str, str]:
     reading = service.record_reading(session=session, actor=actor, code=code, data=data)
     return {"metric": reading.metric, "value": str(reading.value)}
+
+
+@router.post("/equipment/{code}/work-orders", response_model=EquipmentDetail, status_code=CREATED)
+def link_equipment_work_order(
+    code: str, data: WorkOrderLink, session: SessionDep, actor: CurrentActor
+) -> EquipmentDetail:
+    """Put an existing work order into the equipment's history."""
+    service.link_work_order(
+        session=session, actor=actor, code=code, work_order_code=data.work_order_code
+    )
+    return service.detail(session=session, actor=actor, code=code)
 
 
 @router.get("/maintenance-plans", response_model=list[PlanRead])

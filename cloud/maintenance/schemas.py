@@ -47,6 +47,10 @@ class StatusChange(BaseModel):
     note: str | None = Field(default=None, max_length=500)
 
 
+class WorkOrderLink(BaseModel):
+    work_order_code: str
+
+
 class ReadingCreate(BaseModel):
     metric: str = Field(min_length=1, max_length=64)
     value: Decimal = Field(ge=0, max_digits=14, decimal_places=3)

@@ -188,6 +188,34 @@ def record(
     return event
 
 
+def link_work_order(
+    *, session: Session, actor: Actor, code: str, work_order_code: str
+) -> EquipmentEvent:
+    """Put a work order into the equipment's history (the job concerns this equipment)."""
+    equipment = get_equipment(session=session, actor=actor, code=code)
+    order = session.scalar(
+        select(WorkOrder).where(WorkOrder.org_id == actor.org_id, WorkOrder.code == work_order_code)
+    )
+    if order is None:
+        raise Invalid(f"no work order {work_order_code}", field="work_order_code")
+    linked = session.scalar(
+        select(EquipmentEvent.id).where(
+            EquipmentEvent.equipment_id == equipment.id,
+            EquipmentEvent.work_order_id == order.id,
+        )
+    )
+    if linked is not None:
+        raise Conflict(f"{work_order_code} is in the history of {code} already")
+    return record(
+        session,
+        equipment,
+        EventKind.work_order,
+        actor_id=actor.user_id,
+        note=order.title,
+        work_order_id=order.id,
+    )
+
+
 def detail(*, session: Session, actor: Actor, code: str) -> EquipmentDetail:
     """The equipment with its history, newest first, naming the work orders in it."""
     equipment = get_equipment(session=session, actor=actor, code=code)

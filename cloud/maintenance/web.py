@@ -81,6 +81,13 @@ def _add_reading(*, session: Session, actor: Actor, code: str, form: dict[str, A
     return True
 
 
+def _link(*, session: Session, actor: Actor, code: str, work_order_code: str) -> bool:
+    service.link_work_order(
+        session=session, actor=actor, code=code, work_order_code=work_order_code
+    )
+    return True
+
+
 def _column(name: str, label: str) -> dict[str, Any]:
     return {"name": name, "label": label, "field": name, "align": "left", "sortable": True}
 
@@ -272,6 +279,17 @@ async def _one(ctx: WebContext, code: str) -> None:
                     view.refresh()
 
             ui.button(t("eq.save"), on_click=save_reading).props("unelevated")
+        with section(t("eq.link")), ui.row().classes("w-full items-end gap-2"):
+            order_code = ui.input(t("eq.work_order_code"))
+
+            async def link() -> None:
+                done = await call(
+                    ctx, _link, code=code, work_order_code=(order_code.value or "").strip()
+                )
+                if done:
+                    view.refresh()
+
+            ui.button(t("eq.save"), on_click=link).props("unelevated")
         with section(t("eq.history")):
             for event in detail.history:
                 with ui.row().classes("w-full gap-3 text-sm"):

@@ -351,6 +351,8 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
     "eq.reading": ("录入读数", "Record a reading"),
     "eq.value": ("读数", "Value"),
     "eq.history": ("履历", "History"),
+    "eq.link": ("关联工单", "Add a work order to the history"),
+    "eq.work_order_code": ("工单编号", "Work order code"),
     "eq.kind.lift": ("电梯", "Lift"),
     "eq.kind.hvac": ("暖通空调", "HVAC"),
     "eq.kind.fire": ("消防", "Fire system"),

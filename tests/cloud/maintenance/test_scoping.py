@@ -4,12 +4,13 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
-from cloud.errors import Forbidden, NotFound
+from cloud.errors import Conflict, Forbidden, NotFound
 from cloud.maintenance import service
 from cloud.maintenance.models import Equipment, Kind, Status
 from cloud.maintenance.schemas import EquipmentCreate, StatusChange
 from tests.cloud.factories import PASSWORD
 from tests.cloud.workorders.conftest import Shop
+from tests.cloud.workorders.helpers import report
 
 
 def test_tenants_see_no_equipment(session: Session, shop: Shop, lift: Equipment) -> None:
@@ -81,3 +82,25 @@ async def test_equipment_and_plans_over_rest(
     assert (await client.get("/api/v1/equipment", headers=tenant)).status_code == 403
     history = (await client.get("/api/v1/equipment/AHU-A-1", headers=admin)).json()["history"]
     assert history[0]["work_order_code"] == run.json()[0]["work_order_code"]
+
+
+def test_a_work_order_joins_the_equipments_history_once(
+    session: Session, shop: Shop, lift: Equipment
+) -> None:
+    order = report(session, shop.actors["tenant"], text="电梯异响 The lift rattles")
+    service.link_work_order(
+        session=session, actor=shop.actors["engineer"], code=lift.code, work_order_code=order.code
+    )
+    history = service.detail(session=session, actor=shop.actors["staff"], code=lift.code).history
+    assert history[0].work_order_code == order.code
+    with pytest.raises(Conflict):
+        service.link_work_order(
+            session=session, actor=shop.actors["staff"], code=lift.code, work_order_code=order.code
+        )
+    with pytest.raises(NotFound):  # another org's engineer cannot reach the lift
+        service.link_work_order(
+            session=session,
+            actor=shop.actors["other_engineer"],
+            code=lift.code,
+            work_order_code=order.code,
+        )

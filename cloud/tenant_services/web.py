@@ -8,15 +8,17 @@ from nicegui import ui
 from sqlalchemy.orm import Session
 
 from cloud.identity.actor import Actor
-from cloud.tenant_services import notices, requests, surveys
-from cloud.tenant_services.models import Audience, RequestKind, RequestState
+from cloud.tenant_services import fitouts, notices, requests, surveys
+from cloud.tenant_services.models import Audience, FitOutState, RequestKind, RequestState
 from cloud.tenant_services.schemas import (
+    FitOutRead,
     NoticeCreate,
     NoticeRead,
     RequestCreate,
     RequestRead,
     SurveyAnswer,
     SurveyRead,
+    SurveyResults,
 )
 from cloud.web.auth import WebContext, signed_in
 from cloud.web.calls import call
@@ -40,6 +42,25 @@ STATE_KEYS = {
     RequestState.done: "svc.state.done",
     RequestState.cancelled: "svc.state.cancelled",
 }
+
+FIT_OUT_KEYS = {
+    FitOutState.submitted: "fitout.state.submitted",
+    FitOutState.engineering: "fitout.state.engineering",
+    FitOutState.approved: "fitout.state.approved",
+    FitOutState.rejected: "fitout.state.rejected",
+    FitOutState.completed: "fitout.state.completed",
+}
+
+
+def _fit_outs(*, session: Session, actor: Actor) -> list[FitOutRead]:
+    return [fitouts.read(session, f) for f in fitouts.list_fit_outs(session=session, actor=actor)]
+
+
+def _survey_results(*, session: Session, actor: Actor) -> list[tuple[SurveyRead, SurveyResults]]:
+    return [
+        (survey, surveys.results(session=session, actor=actor, survey_id=survey.id))
+        for survey in surveys.list_surveys(session=session, actor=actor)
+    ]
 
 
 def _publish(*, session: Session, actor: Actor, form: dict[str, Any]) -> int:
@@ -151,6 +172,14 @@ async def _console(ctx: WebContext) -> None:
 
         ui.button(t("notice.publish"), on_click=publish).props("unelevated")
     await listing()
+    with section(t("survey.results")):
+        for survey, result in await call(ctx, _survey_results) or []:
+            ui.label(t("survey.head", title=result.title, count=result.responses)).classes(
+                "font-medium"
+            )
+            for question, average in zip(survey.questions, result.averages, strict=True):
+                shown = "—" if average is None else f"{average} / 5"
+                ui.label(f"{question}: {shown}").classes("text-sm tabular")
 
 
 async def _tenant_notices(ctx: WebContext) -> None:
@@ -198,6 +227,20 @@ async def _tenant_services(ctx: WebContext) -> None:
         ui.button(t("svc.send"), on_click=send).props("unelevated").classes("w-full")
     with section(t("svc.mine")):
         await mine()
+    with section(t("fitout.mine")):
+        mine_fit_outs = await call(ctx, _fit_outs) or []
+        if not mine_fit_outs:
+            ui.label(t("fitout.none")).classes("text-grey-7")
+        for fit_out in mine_fit_outs:
+            with ui.card().classes("w-full"):
+                ui.label(f"{fit_out.code} · {fit_out.unit_code}").classes("font-medium")
+                ui.label(fit_out.description).classes("text-sm")
+                ui.label(t(FIT_OUT_KEYS[fit_out.state])).classes("text-sm text-primary")
+                for step in fit_out.steps:
+                    mark = "✓" if step.approved else "✗"
+                    ui.label(f"{mark} {t(FIT_OUT_KEYS[step.step])} {step.note or ''}").classes(
+                        "text-xs text-grey-7"
+                    )
     for survey in await call(ctx, surveys.list_surveys) or []:
         if not survey.answered:
             _survey_card(ctx, survey)

@@ -439,6 +439,15 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
     "svc.state.accepted": ("处理中", "Accepted"),
     "svc.state.done": ("已完成", "Done"),
     "svc.state.cancelled": ("已取消", "Cancelled"),
+    "fitout.mine": ("我的装修申请", "My fit-out applications"),
+    "fitout.none": ("没有装修申请。", "No fit-out applications."),
+    "fitout.state.submitted": ("物业审核中", "Property review"),
+    "fitout.state.engineering": ("工程审核中", "Engineering review"),
+    "fitout.state.approved": ("已批准", "Approved"),
+    "fitout.state.rejected": ("未通过", "Not approved"),
+    "fitout.state.completed": ("已竣工验收", "Completed"),
+    "survey.results": ("满意度调查结果", "Survey results"),
+    "survey.head": ("{title}（{count} 份）", "{title} ({count} answers)"),
 }
 
 

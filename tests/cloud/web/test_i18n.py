@@ -50,6 +50,7 @@ def _keys_used() -> set[str]:
         tenant_services_web.AUDIENCE_KEYS,
         tenant_services_web.KIND_KEYS,
         tenant_services_web.STATE_KEYS,
+        tenant_services_web.FIT_OUT_KEYS,
     )
     used |= {key for table in labels for key in table.values()}
     return used | {display.label_key for display in METER_METRICS}

@@ -27,6 +27,7 @@ def test_a_notice_from_the_console_to_a_tenants_phone(
     console.get_by_role("button", name="发布").click()
     card = console.locator(".q-card", has_text="周六停水通知")
     expect(card).to_contain_text("0 位租户用户已读")
+    expect(console.get_by_text("2026 物业服务满意度 Satisfaction（0 份）")).to_be_visible()
 
     tenant = chromium.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
     phone = tenant.new_page()
@@ -42,8 +43,13 @@ def test_a_notice_from_the_console_to_a_tenants_phone(
     phone.get_by_role("button", name="提交申请").click()
     expect(phone.get_by_text("会议室绿植需要养护")).to_be_visible()
     expect(phone.get_by_text("待处理")).to_be_visible()
+    expect(phone.get_by_text("没有装修申请。")).to_be_visible()
+    phone.get_by_role("button", name="提交评价").click()  # every question at 5 stars
+    expect(phone.get_by_text("感谢您的评价！")).to_be_visible()
 
     console.reload()
     expect(console.locator(".q-card", has_text="周六停水通知")).to_contain_text("1 位租户用户已读")
+    expect(console.get_by_text("2026 物业服务满意度 Satisfaction（1 份）")).to_be_visible()
+    expect(console.get_by_text("保洁 Cleaning: 5.00 / 5")).to_be_visible()
     staff.close()
     tenant.close()

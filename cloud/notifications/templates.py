@@ -20,11 +20,18 @@ TEMPLATES: Final[dict[str, dict[str, tuple[str, str]]]] = {
         "zh": ("工单 {code} 已完成", "您报修的「{title}」已处理完成，欢迎评价。"),
         "en": ("Work order {code} is done", "Your request '{title}' is done; please rate it."),
     },
-    "workorder.escalated": {
-        "zh": ("工单 {code} 超时升级", "工单 {code}「{title}」的{clock}已超时（应于 {due}）。"),
+    "workorder.escalated_response": {
+        "zh": ("工单 {code} 响应超时", "工单 {code}「{title}」应于 {due} 前响应，已超时。"),
         "en": (
-            "Work order {code} escalated",
-            "Work order {code} '{title}' missed its {clock} due at {due}.",
+            "Work order {code}: response overdue",
+            "Work order {code} '{title}' was due a response by {due}.",
+        ),
+    },
+    "workorder.escalated_resolution": {
+        "zh": ("工单 {code} 处理超时", "工单 {code}「{title}」应于 {due} 前完成，已超时。"),
+        "en": (
+            "Work order {code}: resolution overdue",
+            "Work order {code} '{title}' was due to be done by {due}.",
         ),
     },
     "maintenance.due": {

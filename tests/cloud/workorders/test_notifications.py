@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from cloud.notifications.models import Channel, OutboxMessage
 from cloud.workorders.jobs import escalate_overdue
 from cloud.workorders.schemas import Action
-from tests.cloud.workorders.conftest import Shop, local
+from tests.cloud.workorders.conftest import SHANGHAI, Shop, local
 from tests.cloud.workorders.helpers import drive, report
 
 
@@ -40,5 +40,7 @@ def test_done_tells_the_tenant(session: Session, shop: Shop) -> None:
 def test_a_missed_sla_tells_the_supervisor(session: Session, shop: Shop) -> None:
     order = report(session, shop.actors["tenant"], at=local("2026-03-06 10:00"))
     escalate_overdue(session=session, now=order.response_due_at + timedelta(minutes=1))
-    rows = _outbox(session, "workorder.escalated")
+    rows = _outbox(session, "workorder.escalated_response")
     assert rows and {row.user_id for row in rows} == {shop.actors["staff"].user_id}
+    due = order.response_due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    assert due in rows[0].body and "响应" in rows[0].subject

@@ -1,18 +1,20 @@
 """The bell in every page's header, and `/inbox`: the signed-in user's in-app notices."""
 
+from typing import Any
+
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 from sqlalchemy.orm import Session
 
 from cloud.identity.actor import Actor
 from cloud.notifications import service
-from cloud.notifications.schemas import Inbox, InboxItemRead
+from cloud.notifications.schemas import ContactRead, ContactUpdate, Inbox, InboxItemRead
 from cloud.web import layout
 from cloud.web.auth import WebContext, signed_in
 from cloud.web.calls import call
 from cloud.web.formatting import local_time
 from cloud.web.i18n import t
-from cloud.web.layout import frame
+from cloud.web.layout import frame, section
 
 BELL_EVERY_S = 30.0
 
@@ -25,6 +27,17 @@ def _inbox(*, session: Session, actor: Actor) -> Inbox:
 
 def _unread(*, session: Session, actor: Actor) -> int:
     return service.unread_count(session=session, actor=actor)
+
+
+def _contact(*, session: Session, actor: Actor) -> ContactRead:
+    return ContactRead.model_validate(service.my_contact(session=session, actor=actor))
+
+
+def _save_contact(*, session: Session, actor: Actor, form: dict[str, Any]) -> ContactRead:
+    data = ContactUpdate.model_validate({k: v or None for k, v in form.items()})
+    return ContactRead.model_validate(
+        service.update_my_contact(session=session, actor=actor, data=data)
+    )
 
 
 def register(ctx: WebContext) -> None:
@@ -56,6 +69,7 @@ def register(ctx: WebContext) -> None:
             return RedirectResponse("/login")
         with frame(t("inbox.title"), user_name=user.display_name, narrow=user.is_tenant):
             await _inbox_view(ctx)
+            await _contact_form(ctx)
         return None
 
 
@@ -98,3 +112,23 @@ async def _inbox_view(ctx: WebContext) -> None:
         view.refresh()
 
     await view()
+
+
+async def _contact_form(ctx: WebContext) -> None:
+    """How notices reach the user outside the app, and in which language they are written."""
+    contact = await call(ctx, _contact)
+    if contact is None:
+        return
+    with section(t("inbox.contact")):
+        language = ui.select(
+            {"zh": "中文", "en": "English"}, value=contact.language, label=t("inbox.language")
+        ).classes("w-40")
+        email = ui.input(t("inbox.email"), value=contact.email or "").classes("w-full")
+        phone = ui.input(t("inbox.phone"), value=contact.phone or "").classes("w-full")
+
+        async def save() -> None:
+            form = {"language": language.value, "email": email.value, "phone": phone.value}
+            if await call(ctx, _save_contact, form=form) is not None:
+                ui.notify(t("inbox.saved"), type="positive")
+
+        ui.button(t("inbox.save"), on_click=save).props("unelevated")

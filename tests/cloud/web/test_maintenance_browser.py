@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
+from sqlalchemy import select
 
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
 from cloud.maintenance import inspections, jobs
 from cloud.notifications import jobs as notification_jobs
 from cloud.notifications import service as notifications
+from cloud.notifications.models import Contact
 from tests.cloud.web.conftest import DemoData
 from tests.cloud.web.test_browser import CHROMIUM, CHROMIUM_ARGS, sign_in
 from tests.conftest import need_service
@@ -87,6 +89,12 @@ def test_equipment_history_and_the_bell(
     expect(page.get_by_text(f"{lift_due.unread} 条未读")).to_be_visible()
     page.get_by_role("button", name="全部标为已读").click()
     expect(page.get_by_text("0 条未读")).to_be_visible()
+    page.get_by_label("电子邮箱").fill("ops@park.example")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_text("已保存")).to_be_visible()
+    with demo_data.sessions() as session:
+        contact = session.scalar(select(Contact).where(Contact.email == "ops@park.example"))
+        assert contact is not None and contact.language == "zh"
     page.close()
 
 

@@ -18,10 +18,14 @@ from cloud.leasing.api import router as leasing_router
 from cloud.leasing.contracts.api import router as contracts_router
 from cloud.leasing.imports.api import router as imports_router
 from cloud.leasing.leads.api import router as leads_router
+from cloud.maintenance.api import router as maintenance_router
+from cloud.maintenance.api_inspections import router as inspections_router
 from cloud.metrics import install_app_metrics
+from cloud.notifications.api import router as notifications_router
 from cloud.parking.api import router as parking_router
 from cloud.properties.api import router as properties_router
 from cloud.settings import Settings
+from cloud.tenant_services.api import router as tenant_services_router
 from cloud.workorders.api import router as workorders_router
 
 API_PREFIX = "/api/v1"
@@ -64,6 +68,10 @@ def create_app(settings: Settings, *, ui: bool = True) -> FastAPI:
         dead_letters_router,
         parking_router,
         access_router,
+        notifications_router,
+        maintenance_router,
+        inspections_router,
+        tenant_services_router,
     ):
         api.include_router(router)
     app.include_router(api)

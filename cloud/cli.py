@@ -159,6 +159,36 @@ def escalate() -> None:
 
 
 @app.command()
+def notify() -> None:
+    """Deliver the notices due in the outbox (in-app, email, SMS); run it from cron."""
+    from cloud.db.engine import make_engine, make_sessionmaker
+    from cloud.notifications.jobs import deliver_all, providers_from
+
+    _logging()
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    report = deliver_all(sessions=make_sessionmaker(engine), providers=providers_from(settings))
+    engine.dispose()
+    typer.echo(f"{report.delivered} delivered, {report.retrying} to retry, {report.failed} failed")
+
+
+@app.command()
+def maintenance() -> None:
+    """Open the work orders of preventive maintenance plans now due; run it from cron."""
+    from cloud.db.engine import make_engine, make_sessionmaker
+    from cloud.maintenance.jobs import open_due
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine).begin() as session:
+        opened = open_due(session=session)
+    engine.dispose()
+    for order in opened:
+        typer.echo(f"{order.plan_code} {order.due} → {order.work_order_code}")
+    typer.echo(f"{len(opened)} maintenance work order(s)")
+
+
+@app.command()
 def seed(
     site_config: Annotated[
         Path,

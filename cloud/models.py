@@ -10,8 +10,11 @@ from cloud.ingest import models as ingest  # noqa: F401
 from cloud.leasing import models as leasing  # noqa: F401
 from cloud.leasing.contracts import models as contracts  # noqa: F401
 from cloud.leasing.leads import models as leads  # noqa: F401
+from cloud.maintenance import models as maintenance  # noqa: F401
+from cloud.notifications import models as notifications  # noqa: F401
 from cloud.parking import models as parking  # noqa: F401
 from cloud.properties import models as properties  # noqa: F401
+from cloud.tenant_services import models as tenant_services  # noqa: F401
 from cloud.workorders import models as workorders  # noqa: F401
 
 metadata = Base.metadata

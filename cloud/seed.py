@@ -21,6 +21,7 @@ from cloud.identity.models import Org, Role, User
 from cloud.ingest.models import EdgeAgent
 from cloud.leasing.leads.seed import seed_leads
 from cloud.leasing.models import Lease, Tenant
+from cloud.maintenance.seed import seed_maintenance
 from cloud.parking.models import Direction
 from cloud.parking.seed import GATES, seed_parking
 from cloud.properties.models import (
@@ -37,6 +38,7 @@ from cloud.properties.models import (
     UnitStatusPeriod,
 )
 from cloud.properties.service import floor_name
+from cloud.tenant_services.seed import seed_tenant_services
 from cloud.workorders.seed import seed_workorders
 from protocols.site_config import MeterDevice, SiteConfig
 
@@ -297,6 +299,11 @@ def seed_demo(
         gates=[(gate.code, Direction(gate.direction)) for gate in site.gates] or GATES,
     )
     seed_leads(session=session, actor=Actor.of(users["admin"]))
+    admin = Actor.of(users["admin"])
+    seed_maintenance(
+        session=session, admin=admin, engineer=Actor.of(users["engineer"]), today=today
+    )
+    seed_tenant_services(session=session, admin=admin)
     return list(LOGINS)
 
 

@@ -33,8 +33,17 @@ class Settings(BaseSettings):
     """Where the web UI keeps each browser's server-side session (its sign-in token)."""
     files_dir: Path = Path("var/files")
     """Where uploaded files (unit photos, floor plans) are kept, named by their SHA-256."""
+    notify_dir: Path = Path("var/notify")
+    """Where email and SMS notices are written as JSON lines when no real provider is set."""
+    smtp_host: str | None = None
+    """Email notices go over SMTP when this is set (else to a file under `notify_dir`)."""
+    smtp_port: int = Field(default=25, ge=1, le=65_535)
+    smtp_sender: str = "parkops@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
 
-    @field_validator("storage_dir", "files_dir")
+    @field_validator("storage_dir", "files_dir", "notify_dir")
     @classmethod
     def _absolute(cls, path: Path) -> Path:
         # Resolved once, when the settings are read at start-up: a later chdir changes nothing.

@@ -32,6 +32,8 @@ from cloud.energy.schemas import ReadingCreate
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
 from cloud.ingest.consumer import run_ingest
+from cloud.maintenance.jobs import keep_opening
+from cloud.notifications.jobs import keep_delivering, providers_from
 from cloud.seed import DemoLogin, seed_demo
 from cloud.settings import Settings
 from cloud.workorders.jobs import watch_slas
@@ -108,6 +110,7 @@ async def _demo(*, seconds: float | None, http_port: int | None, var_dir: Path) 
             "mqtt_protocol": "3.1.1",
             "http_port": ports.http,
             "files_dir": (var_dir / "files").resolve(),
+            "notify_dir": (var_dir / "notify").resolve(),
         }
     )
     site = demo_site(ports=ports, var_dir=var_dir)
@@ -170,6 +173,14 @@ async def _run_site(
         background.append(
             tasks.create_task(
                 run_status_listener(settings=settings, sessions=app.state.sessions, stop=stop)
+            )
+        )
+        background.append(tasks.create_task(keep_opening(sessions=app.state.sessions, stop=stop)))
+        background.append(
+            tasks.create_task(
+                keep_delivering(
+                    sessions=app.state.sessions, providers=providers_from(settings), stop=stop
+                )
             )
         )
         web = tasks.create_task(server.serve())

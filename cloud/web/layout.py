@@ -1,6 +1,6 @@
 """The frame every signed-in page sits in: header, language switch, sign-out."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Final
 
@@ -30,7 +30,14 @@ CONSOLE_PAGES: Final = (
     ("/parking", "nav.parking"),
     ("/access", "nav.access"),
     ("/imports", "nav.imports"),
+    ("/equipment", "nav.equipment"),
+    ("/inspections", "nav.inspections"),
+    ("/notices", "nav.notices"),
 )
+
+# Things other packages draw into every signed-in page's header, left of the language switch
+# (the notification bell); each is added once, when its package registers its pages.
+HEADER_ITEMS: list[Callable[[], None]] = []
 
 
 def language_switch(*, on_header: bool = True) -> None:
@@ -71,6 +78,8 @@ def frame(
         ui.space()
         if not narrow:
             ui.label(t("app.signed_in_as", name=user_name)).classes("text-sm opacity-90")
+        for item in HEADER_ITEMS:
+            item()
         language_switch()
         ui.button(icon="logout", on_click=_leave).props(
             f'flat round dense color=white aria-label="{t("app.logout")}"'

@@ -13,9 +13,13 @@ from cloud.devices import web as devices_web
 from cloud.leasing.contracts import web as contracts
 from cloud.leasing.imports import web as imports
 from cloud.leasing.leads import web as leads
+from cloud.maintenance import web as maintenance
+from cloud.maintenance import web_inspections
+from cloud.notifications import web as notifications
 from cloud.parking import web as parking_web
 from cloud.properties import web as properties_web
 from cloud.settings import Settings
+from cloud.tenant_services import web as tenant_services
 from cloud.web import dashboard, login, tenant
 from cloud.web.auth import WebContext
 from cloud.web.i18n import DEFAULT_LANGUAGE, QUASAR_LANGUAGE, translate
@@ -40,6 +44,11 @@ def mount_ui(app: FastAPI, *, settings: Settings, sessions: sessionmaker[Session
         alarms_web,
         parking_web,
         access_web,
+        workorders,
+        notifications,
+        maintenance,
+        web_inspections,
+        tenant_services,
     ):
         pages.register(ctx)
     ui.add_css(FONT_CSS, shared=True)

@@ -35,6 +35,17 @@ def register(ctx: WebContext) -> None:
             ui.button(
                 t("mobile.visitors"), icon="qr_code", on_click=lambda: ui.navigate.to("/m/visitors")
             )
+            with ui.row().classes("w-full gap-2"):
+                ui.button(
+                    t("mobile.notices"),
+                    icon="campaign",
+                    on_click=lambda: ui.navigate.to("/m/notices"),
+                ).props("outline")
+                ui.button(
+                    t("mobile.services"),
+                    icon="room_service",
+                    on_click=lambda: ui.navigate.to("/m/services"),
+                ).props("outline")
             _live_cards(ctx)
         return None
 

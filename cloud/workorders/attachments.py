@@ -21,15 +21,22 @@ class Upload:
     data: bytes
 
 
-def attach(
-    session: Session, actor: Actor, order: WorkOrder, kind: AttachmentKind, upload: Upload
-) -> Attachment:
-    """Store `upload` on `order` (the caller has checked the actor may)."""
+def image_type(upload: Upload) -> str:
+    """The content type of `upload` when its bytes are an image of at most 5 MiB; else Invalid.
+    Inspections' photos go through the same check."""
     if len(upload.data) > MAX_ATTACHMENT_BYTES:
         raise Invalid(f"{upload.filename} is larger than 5 MiB", field="file")
     content_type = files.sniff(upload.data)
     if content_type not in files.IMAGE_TYPES:
         raise Invalid(f"{upload.filename} is not a JPEG, PNG or WebP image", field="file")
+    return content_type
+
+
+def attach(
+    session: Session, actor: Actor, order: WorkOrder, kind: AttachmentKind, upload: Upload
+) -> Attachment:
+    """Store `upload` on `order` (the caller has checked the actor may)."""
+    content_type = image_type(upload)
     attachment = Attachment(
         org_id=order.org_id,
         work_order_id=order.id,

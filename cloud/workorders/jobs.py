@@ -4,12 +4,15 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.db.base import utcnow
-from cloud.identity.models import Role, User
+from cloud.identity.models import Org, Role, User
+from cloud.notifications import service as notifications
+from cloud.notifications.models import Channel
 from cloud.workorders.models import Clock, Escalation, EventKind, State, WorkOrder
 from cloud.workorders.service import record_event
 
@@ -73,7 +76,24 @@ def _escalate(session: Session, order: WorkOrder, clock: Clock, now: datetime) -
         note=f"{clock} due {due.isoformat()} missed → {whom}",
         at=now,
     )
+    notifications.notify(
+        session=session,
+        org_id=order.org_id,
+        recipients=notifications.users(supervisor_id),
+        template=f"workorder.escalated_{clock}",
+        params={"code": order.code, "title": order.title, "due": _local(session, order, due)},
+        channels=(Channel.in_app, Channel.email),
+        link=f"/work-orders/{order.code}",
+        now=now,
+    )
     return escalation
+
+
+def _local(session: Session, order: WorkOrder, instant: datetime) -> str:
+    """`instant` as the org's wall-clock time, as people read a due time."""
+    org = session.get(Org, order.org_id)
+    zone = ZoneInfo(org.timezone if org else "Asia/Shanghai")
+    return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 async def watch_slas(

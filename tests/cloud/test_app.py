@@ -138,8 +138,9 @@ def test_openapi_is_clean(tmp_path: Path) -> None:
         assert len(ok) == 1, (method, path)
         content = op["responses"][ok[0]]["content"]
         # JSON everywhere, except downloads: unit files and work-order photos, documented binary,
-        # contract documents (PDF or printable HTML) and the leasing workbook.
-        binary = {"application/octet-stream", *IMAGE_TYPES, *DOCUMENT_TYPES}
+        # contract documents (PDF or printable HTML), the leasing workbook and checkpoints' QR
+        # codes (SVG).
+        binary = {"application/octet-stream", "image/svg+xml", *IMAGE_TYPES, *DOCUMENT_TYPES}
         assert set(content) <= {"application/json", *binary}, (method, path)
         assert content and all("schema" in body for body in content.values()), (method, path)
         secured = path.startswith("/api/v1/") and path != "/api/v1/auth/login"

@@ -37,7 +37,7 @@ def test_devices_then_an_alarm_from_raised_to_cleared(
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     sign_in(page, app_url, demo_data, "engineer")
     expect(page).to_have_url(f"{app_url}/")
-    page.get_by_role("link", name="设备").click()
+    page.get_by_role("link", name="物联设备", exact=True).click()
     expect(page).to_have_url(f"{app_url}/devices")
     agent = page.locator("tr", has_text="demo-park")
     expect(agent).to_contain_text("离线")  # no birth yet

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from cloud.maintenance import web as maintenance_web
 from cloud.properties import web as properties_web
+from cloud.tenant_services import web as tenant_services_web
 from cloud.web import i18n, layout
 from cloud.web.formatting import METER_METRICS, area, cny, kwh, percent, tariff
 from cloud.workorders import web as workorders_web
@@ -39,6 +41,16 @@ def _keys_used() -> set[str]:
         workorders_web.PRIORITY_KEYS,
         workorders_web.SOURCE_KEYS,
         workorders_web.ACTION_KEYS,
+        maintenance_web.KIND_KEYS,
+        maintenance_web.STATUS_KEYS,
+        maintenance_web.EVENT_KEYS,
+        maintenance_web.TRIGGER_KEYS,
+        maintenance_web.UNIT_KEYS,
+        maintenance_web.RULE_KEYS,
+        tenant_services_web.AUDIENCE_KEYS,
+        tenant_services_web.KIND_KEYS,
+        tenant_services_web.STATE_KEYS,
+        tenant_services_web.FIT_OUT_KEYS,
     )
     used |= {key for table in labels for key in table.values()}
     return used | {display.label_key for display in METER_METRICS}

@@ -1,5 +1,6 @@
 """Every table of the cloud, imported in one place so `Base.metadata` is complete."""
 
+from cloud.billing import models as billing  # noqa: F401
 from cloud.db.base import Base
 from cloud.energy import models as energy  # noqa: F401
 from cloud.identity import models as identity  # noqa: F401

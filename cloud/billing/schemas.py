@@ -43,3 +43,28 @@ class ElectricityCharge(BaseModel):
         "more than a day before the end (the meter was offline across a boundary, so energy of "
         "the neighbouring period is in this amount, or some of this period's is in the next)"
     )
+
+
+class TenantBalance(BaseModel):
+    """A tenant's money with the org, derived from its ledger entries."""
+
+    tenant_id: int
+    balance: Decimal = Field(description="all receivable entries: > 0 owed, < 0 in credit")
+    outstanding: Decimal = Field(description="what is left to pay of its charges")
+    prepaid: Decimal = Field(description="money received and not yet allocated to a charge")
+    deposit_held: Decimal = Field(description="deposits held for the tenant (a liability)")
+
+
+class OpenItem(BaseModel):
+    """A charge (or late fee, or refund) with something left to pay."""
+
+    entry_id: int
+    kind: str
+    item: str
+    bill_id: int | None
+    bill_code: str | None
+    period_start: date | None
+    period_end: date | None
+    due_date: date
+    amount: Decimal
+    outstanding: Decimal

@@ -12,6 +12,7 @@ from cloud.errors import install_error_handlers
 from cloud.identity.api import router as identity_router
 from cloud.leasing.api import router as leasing_router
 from cloud.leasing.contracts.api import router as contracts_router
+from cloud.payments.api import router as payments_router
 from cloud.properties.api import router as properties_router
 from cloud.settings import Settings
 from cloud.workorders.api import router as workorders_router
@@ -49,6 +50,7 @@ def create_app(settings: Settings, *, ui: bool = True) -> FastAPI:
         energy_router,
         billing_router,
         workorders_router,
+        payments_router,
     ):
         api.include_router(router)
     app.include_router(api)

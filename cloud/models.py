@@ -7,6 +7,7 @@ from cloud.identity import models as identity  # noqa: F401
 from cloud.ingest import models as ingest  # noqa: F401
 from cloud.leasing import models as leasing  # noqa: F401
 from cloud.leasing.contracts import models as contracts  # noqa: F401
+from cloud.payments import models as payments  # noqa: F401
 from cloud.properties import models as properties  # noqa: F401
 from cloud.workorders import models as workorders  # noqa: F401
 

@@ -48,6 +48,11 @@ def check_tenant(*, session: Session, actor: Actor, tenant_id: int, write: bool)
     return tenant
 
 
+def fen(value: object) -> Decimal:
+    """A database sum as money: SQLite sums NUMERIC as floats, so round back to the fen."""
+    return Decimal(str(value or 0)).quantize(FEN)
+
+
 def money(amount: Decimal, field: str = "amount") -> Decimal:
     """`amount` as a positive amount to the fen, or Invalid naming `field`."""
     if amount <= 0 or amount != amount.quantize(FEN):
@@ -175,7 +180,9 @@ def _open_debits(
             LedgerEntry.amount > func.coalesce(paid.c.paid, 0),
         )
     ).all()
-    return [(entry, entry.amount - Decimal(done)) for entry, done in rows]
+    # SQLite sums floats: the filter above may keep a debit settled to within a float's error.
+    pairs = [(entry, entry.amount - fen(done)) for entry, done in rows]
+    return [(entry, owed) for entry, owed in pairs if owed > 0]
 
 
 def _open_credits(
@@ -200,7 +207,8 @@ def _open_credits(
         )
         .order_by(LedgerEntry.entry_date, LedgerEntry.id)
     ).all()
-    return [(entry, -entry.amount - Decimal(done)) for entry, done in rows]
+    pairs = [(entry, -entry.amount - fen(done)) for entry, done in rows]
+    return [(entry, left) for entry, left in pairs if left > 0]
 
 
 def order_debits(
@@ -279,8 +287,8 @@ def balances(
     settled = {t: v for t, v in session.execute(alloc.group_by(LedgerEntry.tenant_id))}
     result = {}
     for tenant_id in tenant_ids if tenant_ids is not None else sums:
-        balance, debits, deposit = (Decimal(v or 0) for v in sums.get(tenant_id, (0, 0, 0)))
-        outstanding = debits - Decimal(settled.get(tenant_id) or 0)
+        balance, debits, deposit = (fen(v) for v in sums.get(tenant_id, (0, 0, 0)))
+        outstanding = debits - fen(settled.get(tenant_id))
         result[tenant_id] = TenantBalance(
             tenant_id=tenant_id,
             balance=balance,

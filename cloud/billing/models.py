@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cloud.db.base import Base, IdType, Money, Ratio, UTCDateTime, utcnow
 from cloud.leasing.models import Tenant
+from cloud.properties.models import Unit
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 Rate = Numeric(10, 6)  # late fee per day, e.g. 0.000500 = 0.05 %
@@ -261,3 +262,5 @@ class SharedMeterUnit(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
     headcount: Mapped[int] = mapped_column(default=0)
+
+    unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)

@@ -68,3 +68,47 @@ class OpenItem(BaseModel):
     due_date: date
     amount: Decimal
     outstanding: Decimal
+
+
+class RunLine(BaseModel):
+    """One line a billing run posts (or, with no tenant, one the landlord absorbs)."""
+
+    source_key: str = Field(description="where it comes from; posting it twice adds nothing")
+    tenant_id: int | None
+    tenant_code: str = ""
+    lease_id: int | None = None
+    lease_code: str = ""
+    contract_id: int | None = None
+    unit_id: int | None = None
+    unit_code: str = ""
+    item: str
+    amount: Decimal
+    due_date: date
+    period_start: date | None = None
+    period_end: date | None = None
+    detail: dict[str, str] = Field(default_factory=dict)
+    posted: bool = Field(default=False, description="already on the ledger")
+
+
+class RunPreview(BaseModel):
+    """What posting a run would add; `warnings` name leases or meters left out and why."""
+
+    scope: str
+    period_start: date
+    period_end: date
+    lines: list[RunLine]
+    new_total: Decimal = Field(description="the tenants' lines not posted yet")
+    landlord_total: Decimal = Field(description="shares of vacant units the landlord absorbs")
+    warnings: list[str]
+    closed: bool = Field(description="the period is closed: nothing can be posted")
+
+
+class RunRead(BaseModel):
+    id: int
+    scope: str
+    period_start: date
+    period_end: date
+    posted_on: date
+    added: int = Field(description="lines this posting added (0 on a re-run)")
+    added_total: Decimal
+    bills: int

@@ -339,7 +339,7 @@ def _bills(
             period_start=run.period_start,
             period_end=run.period_end,
             issued_on=today,
-            due_date=max(due[tenant_id], today),
+            due_date=due[tenant_id],
         )
         for tenant_id in due
         if tenant_id not in bills

@@ -112,3 +112,62 @@ class RunRead(BaseModel):
     added: int = Field(description="lines this posting added (0 on a re-run)")
     added_total: Decimal
     bills: int
+
+
+class BillRead(BaseModel):
+    code: str
+    tenant_id: int
+    tenant_code: str
+    tenant_name: str
+    period_start: date
+    period_end: date
+    issued_on: date
+    due_date: date
+    total: Decimal = Field(description="the charges and late fees on the bill")
+    outstanding: Decimal
+    reminder_stage: str | None = Field(description="the last reminder stage reached")
+
+
+class BillLine(BaseModel):
+    entry_id: int
+    kind: str
+    item: str
+    period_start: date | None
+    period_end: date | None
+    due_date: date | None
+    amount: Decimal
+    outstanding: Decimal
+    detail: dict[str, str] | None
+
+
+class BillDetail(BillRead):
+    lines: list[BillLine]
+    reminders: list[str] = Field(description="stage and date of each reminder sent")
+
+
+class AgeingRow(BaseModel):
+    """What a tenant owes as of a date, by how long past due: not yet due, 0-30, 31-60, 61-90
+    and over 90 days."""
+
+    tenant_id: int
+    tenant_code: str
+    tenant_name: str
+    not_due: Decimal
+    d0_30: Decimal
+    d31_60: Decimal
+    d61_90: Decimal
+    d90_plus: Decimal
+    total: Decimal
+
+
+class Ageing(BaseModel):
+    as_of: date
+    rows: list[AgeingRow]
+    totals: AgeingRow
+
+
+class LateFeePolicyRead(BaseModel):
+    contract_code: str
+    grace_days: int = Field(ge=0)
+    daily_rate: Decimal = Field(description="of the overdue principal per day, e.g. 0.0005")
+    cap_rate: Decimal = Field(description="all late fees of a charge at most this share of it")

@@ -155,12 +155,14 @@ def verify(key: rsa.RSAPublicKey, body: bytes, headers: dict[str, str]) -> None:
 
     Header names are matched case-insensitively, as HTTP has them."""
     lower = {name.lower(): value for name, value in headers.items()}
-    try:
-        timestamp = lower[TIMESTAMP_HEADER.lower()]
-        nonce = lower[NONCE_HEADER.lower()]
-        signature = lower[SIGNATURE_HEADER.lower()]
-    except KeyError as missing:
-        raise SignatureError(f"the {missing.args[0]} header is missing") from None
+    missing = [
+        h for h in (TIMESTAMP_HEADER, NONCE_HEADER, SIGNATURE_HEADER) if h.lower() not in lower
+    ]
+    if missing:
+        raise SignatureError(f"the {', '.join(missing)} header is missing")
+    timestamp = lower[TIMESTAMP_HEADER.lower()]
+    nonce = lower[NONCE_HEADER.lower()]
+    signature = lower[SIGNATURE_HEADER.lower()]
     try:
         raw = base64.b64decode(signature, validate=True)
     except (binascii.Error, ValueError):

@@ -178,7 +178,7 @@ def list_requests(*, session: Session, actor: Actor) -> list[InvoiceRead]:
     )
     if actor.is_tenant:
         stmt = stmt.where(InvoiceRequest.tenant_id == actor.tenant_id)
-    rows = session.execute(stmt.order_by(InvoiceRequest.id.desc())).tuples()
+    rows = session.execute(stmt.order_by(InvoiceRequest.id.desc()))
     return [_read(request, invoice) for request, invoice in rows]
 
 

@@ -23,6 +23,8 @@ FINANCE = (Role.admin, Role.finance)
 CONFIDENT = Decimal("0.75")
 """Posted without a person at or above this, when no other tenant comes within MARGIN."""
 MARGIN = Decimal("0.2")
+SUGGEST_FROM = Decimal("0.3")
+"""Below this (an amount that fits what someone owes, and nothing else) no tenant is named."""
 # What each kind of evidence adds to a match's confidence.
 NAME_EXACT, NAME_CLOSE = Decimal("0.45"), Decimal("0.30")
 BILL_IN_REFERENCE, CODE_IN_REFERENCE = Decimal("0.40"), Decimal("0.20")
@@ -113,6 +115,9 @@ def best_match(row: StatementRow, candidates: list[Candidate]) -> Match:
     if not scored or scored[0].confidence == 0:
         return Match(reasons=["no tenant matches amount, payer or reference"])
     best = scored[0]
+    runner_up = scored[1].confidence if len(scored) > 1 else Decimal(0)
+    if best.confidence < SUGGEST_FROM or best.confidence == runner_up:
+        return Match(confidence=best.confidence, reasons=["too little to suggest a tenant"])
     if len(scored) > 1 and best.confidence - scored[1].confidence < MARGIN:
         best.reasons.append("another tenant matches almost as well")
         best.confidence = min(best.confidence, CONFIDENT - Decimal("0.01"))
@@ -129,11 +134,11 @@ def _score(row: StatementRow, candidate: Candidate) -> Match:
         match.confidence += NAME_CLOSE
         match.reasons.append("payer name is close to the tenant's")
     reference = row.reference.upper()
-    bills = [code for code in candidate.bill_dues if code.upper() in reference]
+    bills = [code for code in candidate.bill_dues if _names(reference, code)]
     if bills:
         match.confidence += BILL_IN_REFERENCE
         match.reasons.append(f"reference names bill {', '.join(bills)}")
-    elif re.search(rf"\b{re.escape(candidate.tenant.code.upper())}\b", reference):
+    elif _names(reference, candidate.tenant.code):
         match.confidence += CODE_IN_REFERENCE
         match.reasons.append("reference names the tenant's code")
     exact = {candidate.outstanding, *candidate.item_dues, *candidate.bill_dues.values()}
@@ -153,12 +158,7 @@ def list_lines(*, session: Session, actor: Actor, queued_only: bool = False) -> 
     if queued_only:
         stmt = stmt.where(StatementLine.status == LineStatus.queued)
     lines = list(session.scalars(stmt.order_by(StatementLine.booked_on.desc(), StatementLine.id)))
-    codes = dict(
-        session.execute(select(Tenant.id, Tenant.code).where(Tenant.org_id == actor.org_id))
-        .tuples()
-        .all()
-    )
-    return [_read(line, codes) for line in lines]
+    return [_read(line, _codes(session, actor)) for line in lines]
 
 
 def decide(*, session: Session, actor: Actor, line_id: int, data: LineDecision) -> LineRead:
@@ -191,12 +191,7 @@ def decide(*, session: Session, actor: Actor, line_id: int, data: LineDecision) 
         line.status = LineStatus.confirmed
         _post(session=session, actor=actor, line=line, tenant_id=tenant_id)
     session.flush()
-    codes = dict(
-        session.execute(select(Tenant.id, Tenant.code).where(Tenant.org_id == actor.org_id))
-        .tuples()
-        .all()
-    )
-    return _read(line, codes)
+    return _read(line, _codes(session, actor))
 
 
 def _post(*, session: Session, actor: Actor, line: StatementLine, tenant_id: int | None) -> None:
@@ -272,9 +267,20 @@ def _candidates(*, session: Session, actor: Actor) -> list[Candidate]:
     return found
 
 
+def _names(reference: str, code: str) -> bool:
+    """`reference` holds `code` as a whole word (ZD-A is not in ZD-A2)."""
+    pattern = rf"(?<![A-Z0-9\-_.]){re.escape(code.upper())}(?![A-Z0-9\-_.])"
+    return re.search(pattern, reference.upper()) is not None
+
+
 def _bare(name: str) -> str:
     """A company name without its legal form and spaces, for comparing payer and tenant."""
     return _COMPANY_SUFFIXES.sub("", name).lower()
+
+
+def _codes(session: Session, actor: Actor) -> dict[int, str]:
+    stmt = select(Tenant.id, Tenant.code).where(Tenant.org_id == actor.org_id)
+    return {tenant_id: code for tenant_id, code in session.execute(stmt)}
 
 
 def _read(line: StatementLine, codes: dict[int, str]) -> LineRead:

@@ -174,7 +174,6 @@ def handle_notification(
     record = PaymentNotification(
         org_id=account.org_id, account_id=account.id, body=body.decode(errors="replace")
     )
-    session.add(record)
     try:
         notification = provider(_provider_account(account)).parse_notification(
             body=body, headers=headers
@@ -254,6 +253,7 @@ def _finish(
     session: Session, record: PaymentNotification, outcome: NotificationOutcome, reason: str
 ) -> NotificationResult:
     record.outcome, record.reason = outcome, reason
+    session.add(record)  # only now: an autoflush must not write it half filled
     session.flush()
     return NotificationResult(
         accepted=outcome != NotificationOutcome.rejected, outcome=outcome, message=reason

@@ -32,6 +32,7 @@ def register(ctx: WebContext) -> None:
             ui.button(
                 t("mobile.repairs"), icon="build", on_click=lambda: ui.navigate.to("/m/repairs")
             )
+            ui.button(t("mobile.pay"), icon="payments", on_click=lambda: ui.navigate.to("/m/pay"))
             _live_cards(ctx)
         return None
 

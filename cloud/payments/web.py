@@ -1,7 +1,7 @@
 """Payment pages: the tenant's `/m/pay` (open bills, pay online through the provider, see the
 result) and finance's `/payments` (online payments, the reconciliation queue, invoices)."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -16,7 +16,7 @@ from cloud.billing.schemas import OpenItem
 from cloud.errors import ParkopsError, Unauthenticated
 from cloud.identity.actor import Actor
 from cloud.payments import invoices, reconciliation, service
-from cloud.payments.models import LineStatus, OrderStatus
+from cloud.payments.models import LineStatus, NotificationOutcome, OrderStatus
 from cloud.payments.schemas import (
     ColumnMapping,
     InvoiceRead,
@@ -110,6 +110,15 @@ def _status(status: OrderStatus) -> str:
     }[status]
 
 
+def _outcome(outcome: NotificationOutcome) -> str:
+    return {
+        NotificationOutcome.applied: t("pay.outcome_applied"),
+        NotificationOutcome.duplicate: t("pay.outcome_duplicate"),
+        NotificationOutcome.ignored: t("pay.outcome_ignored"),
+        NotificationOutcome.rejected: t("pay.outcome_rejected"),
+    }[outcome]
+
+
 def _line_status(status: LineStatus) -> str:
     return {
         LineStatus.matched: t("recon.status_matched"),
@@ -164,11 +173,41 @@ def register(ctx: WebContext) -> None:
 
 
 async def _tenant_pay(ctx: WebContext) -> None:
+    result = ui.column().classes("w-full")
+
+    @ui.refreshable
+    async def open_bills() -> None:
+        await _bills(ctx, result, on_paid=paid)
+
+    async def paid() -> None:
+        open_bills.refresh()
+        history.refresh()
+
+    await open_bills()
+    ui.label(t("pay.history")).classes("text-lg font-medium")
+
+    @ui.refreshable
+    async def history() -> None:
+        for order in await _call(ctx, _orders) or []:
+            with ui.row().classes("w-full text-sm tabular"):
+                ui.label(order.out_trade_no)
+                ui.space()
+                ui.label(cny(order.amount))
+                ui.label(_status(order.status)).classes("font-medium")
+
+    await history()
+    _invoice_form(ctx)
+
+
+async def _bills(
+    ctx: WebContext, result: ui.column, *, on_paid: Callable[[], Awaitable[None]]
+) -> None:
+    """What is due, bill by bill, to tick and pay; the order appears in `result`."""
     bills = await _call(ctx, _my_bills) or []
     chosen = dict.fromkeys((bill.label for bill in bills), True)
     with ui.card().classes("w-full bg-blue-1"):
         ui.label(t("pay.due")).classes("text-base font-medium")
-        total = ui.label().classes("text-3xl font-bold text-primary tabular")
+        total = ui.label(cny(Decimal("0.00"))).classes("text-3xl font-bold text-primary tabular")
     if not bills:
         ui.label(t("pay.nothing_due")).classes("text-grey-7")
 
@@ -185,7 +224,6 @@ async def _tenant_pay(ctx: WebContext) -> None:
                 ui.label(bill.label).classes("font-medium")
                 ui.label(t("pay.due_on", date=bill.due_date)).classes("text-xs text-grey-7")
             ui.label(cny(bill.outstanding)).classes("tabular font-medium")
-    result = ui.column().classes("w-full")
 
     async def start() -> None:
         # Everything chosen: pay all open items (charges outside bills too); else those bills.
@@ -197,29 +235,13 @@ async def _tenant_pay(ctx: WebContext) -> None:
         if order is not None:
             result.clear()
             with result:
-                _order_card(ctx, order)
-            history.refresh()
+                _order_card(ctx, order, on_paid)
 
     pay = ui.button(t("pay.online"), icon="qr_code_2", on_click=start).props("unelevated")
     pay.classes("w-full")
+    pay.set_enabled(False)
     if bills:
         choose(bills[0].label, True)
-    else:
-        total.set_text(cny(Decimal("0.00")))
-        pay.set_enabled(False)
-    ui.label(t("pay.history")).classes("text-lg font-medium")
-
-    @ui.refreshable
-    async def history() -> None:
-        for order in await _call(ctx, _orders) or []:
-            with ui.row().classes("w-full text-sm tabular"):
-                ui.label(order.out_trade_no)
-                ui.space()
-                ui.label(cny(order.amount))
-                ui.label(_status(order.status)).classes("font-medium")
-
-    await history()
-    _invoice_form(ctx)
 
 
 def _invoice_form(ctx: WebContext) -> None:
@@ -248,7 +270,7 @@ def _invoice_form(ctx: WebContext) -> None:
         ui.button(t("invoice.submit"), on_click=submit).props("unelevated").classes("w-full")
 
 
-def _order_card(ctx: WebContext, order: OrderRead) -> None:
+def _order_card(ctx: WebContext, order: OrderRead, on_paid: Callable[[], Awaitable[None]]) -> None:
     with ui.card().classes("w-full"):
         ui.label(t("pay.order", code=order.out_trade_no)).classes("font-medium")
         ui.label(cny(order.amount)).classes("text-2xl font-bold tabular")
@@ -269,6 +291,7 @@ def _order_card(ctx: WebContext, order: OrderRead) -> None:
                 watch.deactivate()
                 if seen.status == OrderStatus.paid:
                     ui.notify(t("pay.done"), type="positive", position="top")
+                    await on_paid()
 
         ui.button(t("pay.check"), on_click=lambda: check(True)).props("flat").classes("w-full")
         # The provider's notification settles the order; the page only watches for it.
@@ -331,7 +354,7 @@ async def _online(ctx: WebContext) -> None:
                     "received": local_time(r.received_at, ctx.zone)[:19],
                     "txn": r.transaction_id or "—",
                     "state": r.trade_state or "—",
-                    "outcome": r.outcome.value,
+                    "outcome": _outcome(r.outcome),
                     "reason": r.reason,
                 }
                 for i, r in enumerate(records)

@@ -1,0 +1,156 @@
+"""A tenant pays its bill on the phone through the simulated gateway, in Debian's Chromium
+against the real app; finance then sees the payment and its notification on /payments."""
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+from sqlalchemy import select
+
+from cloud.billing import ledger
+from cloud.billing.models import Bill, BillingRun, EntryKind
+from cloud.identity.actor import Actor
+from cloud.identity.models import User
+from cloud.payments import service
+from cloud.payments.models import Channel
+from cloud.payments.schemas import AccountCreate
+from protocols.payment_gateway import new_private_key, private_pem, public_pem
+from simulators.payment_gateway import PaymentGateway
+from tests.cloud.web.conftest import DemoData, app_url, demo_data  # noqa: F401 - fixtures
+from tests.cloud.web.test_browser import browser, shots, sign_in  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.browser
+APP_ID = "wx-demo-browser"
+
+
+@pytest.fixture
+def gateway() -> Iterator[PaymentGateway]:
+    gateway = PaymentGateway()
+    with gateway.serving():
+        yield gateway
+
+
+@pytest.fixture
+def billed(demo_data: DemoData, gateway: PaymentGateway) -> str:  # noqa: F811
+    """The demo tenant's March bill (¥3,456.78) and a merchant account at the gateway; the
+    app's address is filled in by the test, once it runs. Returns the bill code."""
+    key = new_private_key()
+    gateway.register_merchant(APP_ID, public_pem(key))
+    with demo_data.sessions.begin() as session:
+        users = {
+            u.username: u
+            for u in session.scalars(
+                select(User).where(
+                    User.username.in_(
+                        [
+                            demo_data.logins["tenant"],
+                            demo_data.logins["finance"],
+                            demo_data.logins["admin"],
+                        ]
+                    )
+                )
+            )
+        }
+        tenant = users[demo_data.logins["tenant"]]
+        finance = Actor.of(users[demo_data.logins["finance"]])
+        service.create_account(
+            session=session,
+            actor=Actor.of(users[demo_data.logins["admin"]]),
+            data=AccountCreate(
+                code="wechat",
+                channel=Channel.wechat,
+                app_id=APP_ID,
+                gateway_url=gateway.base_url,
+                notify_base_url="http://127.0.0.1:1",  # replaced once the app's port is known
+                merchant_private_pem=private_pem(key),
+                gateway_public_pem=gateway.public_pem,
+                posted_by=demo_data.logins["finance"],
+            ),
+        )
+        run = BillingRun(
+            org_id=tenant.org_id,
+            scope="org",
+            period_start=date(2026, 3, 1),
+            period_end=date(2026, 3, 31),
+            posted_on=date(2026, 3, 1),
+            created_by_id=finance.user_id,
+        )
+        session.add(run)
+        session.flush()
+        assert tenant.tenant_id is not None
+        bill = Bill(
+            org_id=tenant.org_id,
+            code="ZD-2026-03-0001",
+            run_id=run.id,
+            tenant_id=tenant.tenant_id,
+            period_start=run.period_start,
+            period_end=run.period_end,
+            issued_on=run.period_start,
+            due_date=date(2026, 3, 15),
+        )
+        session.add(bill)
+        session.flush()
+        ledger.add_entry(
+            session=session,
+            actor=finance,
+            tenant_id=tenant.tenant_id,
+            kind=EntryKind.charge,
+            amount=Decimal("3456.78"),
+            item="rent",
+            entry_date=run.period_start,
+            due_date=bill.due_date,
+            bill_id=bill.id,
+        )
+    return bill.code
+
+
+def test_tenant_pays_a_bill_on_the_phone_and_finance_sees_it(
+    browser: Browser,  # noqa: F811
+    app_url: str,  # noqa: F811
+    demo_data: DemoData,  # noqa: F811
+    billed: str,
+    gateway: PaymentGateway,
+    shots: Path,  # noqa: F811
+) -> None:
+    from cloud.payments.models import PaymentAccount
+
+    with demo_data.sessions.begin() as session:
+        session.scalars(select(PaymentAccount)).one().notify_base_url = app_url
+    phone = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    page = phone.new_page()
+    sign_in(page, app_url, demo_data, "tenant")
+    expect(page).to_have_url(f"{app_url}/m")
+    page.get_by_text("账单与在线缴费").click()
+    expect(page).to_have_url(f"{app_url}/m/pay")
+    expect(page.get_by_text(billed)).to_be_visible()
+    expect(page.get_by_text("¥3,456.78").first).to_be_visible()
+    page.get_by_role("button", name="在线支付").click()
+    expect(page.get_by_text("待支付").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=shots / "tenant-pay-order.png", full_page=True)
+    with phone.expect_page() as opened:
+        page.get_by_role("button", name="前往支付").click()
+    gateway_page = opened.value
+    expect(gateway_page.get_by_text("¥3456.78")).to_be_visible()
+    gateway_page.get_by_role("button", name="确认支付 Confirm payment").click()
+    expect(gateway_page.get_by_text("支付成功")).to_be_visible()
+    # The gateway's signed notification reaches the app; the page sees the order paid.
+    expect(page.get_by_text("已支付").first).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("暂无待缴账单。")).to_be_visible()  # the bill is settled
+    page.screenshot(path=shots / "tenant-pay-done.png", full_page=True)
+    phone.close()
+
+    desk = browser.new_page(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    sign_in(desk, app_url, demo_data, "finance")
+    expect(desk).to_have_url(f"{app_url}/")
+    desk.goto(f"{app_url}/payments")
+    expect(desk.get_by_text("已支付").first).to_be_visible()
+    expect(desk.get_by_text("已入账")).to_be_visible()
+    desk.screenshot(path=shots / "payments-console.png", full_page=True)
+    desk.close()
+    assert [status for _, status in gateway.deliveries] == [200]

@@ -244,7 +244,7 @@ def allocate(*, session: Session, org_id: int, tenant_id: int, on: date) -> list
                     credit_id=credit.id,
                     debit_id=debit.id,
                     amount=part,
-                    allocated_on=max(on, credit.entry_date),
+                    allocated_on=max(on, credit.entry_date, debit.entry_date),
                 )
             )
             owed -= part

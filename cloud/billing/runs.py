@@ -257,8 +257,10 @@ def post_run(
     period_start: date,
     period_end: date,
     site_code: str | None = None,
+    posted_on: date | None = None,
 ) -> RunRead:
-    """Post the period's new lines as charges on one bill per tenant; a re-run adds nothing."""
+    """Post the period's new lines as charges on one bill per tenant, dated `posted_on`
+    (default today in the org's zone); a re-run adds nothing."""
     require_role(actor, *ledger.WRITERS)
     _check_period(period_start, period_end)
     if is_closed(session, actor.org_id, period_start, period_end):
@@ -267,7 +269,9 @@ def post_run(
     lines, _ = gather(
         session=session, actor=actor, period_start=period_start, period_end=period_end, site=site
     )
-    today = identity_service.org_today(session=session, actor=actor)
+    today = posted_on or identity_service.org_today(session=session, actor=actor)
+    if is_closed(session, actor.org_id, today, today):
+        raise Conflict(f"{today:%Y-%m} is closed: post the run on a later date")
     run = _run(session, actor, site, period_start, period_end, today)
     new = [line for line in lines if line.tenant_id is not None and not line.posted]
     bills = _bills(session, actor, run, new, today)

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 OpeningSource = Literal["at_or_before_start", "first_in_period"]
 
@@ -171,3 +171,97 @@ class LateFeePolicyRead(BaseModel):
     grace_days: int = Field(ge=0)
     daily_rate: Decimal = Field(description="of the overdue principal per day, e.g. 0.0005")
     cap_rate: Decimal = Field(description="all late fees of a charge at most this share of it")
+
+
+class EntryRead(BaseModel):
+    """A ledger entry as the API shows it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    tenant_id: int
+    account: str
+    kind: str
+    entry_date: date
+    amount: Decimal = Field(description="receivable: > 0 owed more, < 0 owed less")
+    item: str
+    due_date: date | None
+    bill_id: int | None
+    related_id: int | None
+    method: str
+    reference: str
+    memo: str
+
+
+class RunCreate(BaseModel):
+    period_start: date
+    period_end: date
+    site_code: str | None = Field(default=None, description="one site (park); all when empty")
+    posted_on: date | None = Field(default=None, description="the entries' date; today if empty")
+
+
+class PaymentCreate(BaseModel):
+    """An offline payment: bank transfer, POS or cash."""
+
+    tenant_code: str
+    amount: Decimal = Field(gt=0, decimal_places=2)
+    received_on: date
+    method: Literal["bank_transfer", "pos", "cash"]
+    reference: str = ""
+    idempotency_key: str = Field(min_length=1, max_length=150)
+
+
+class AdjustmentCreate(BaseModel):
+    tenant_code: str
+    amount: Decimal = Field(decimal_places=2, description="> 0 the tenant owes more, < 0 less")
+    entry_date: date
+    item: str = "调整"
+    reason: str = Field(min_length=1)
+
+
+class SettleCreate(BaseModel):
+    """A write-off or a waiver aimed at one charge or late fee."""
+
+    entry_id: int
+    on: date
+    reason: str = Field(min_length=1)
+    amount: Decimal | None = Field(default=None, gt=0, decimal_places=2)
+
+
+class MoneyOut(BaseModel):
+    """A refund of prepaid money, or a deposit received or refunded."""
+
+    tenant_code: str
+    amount: Decimal = Field(gt=0, decimal_places=2)
+    on: date
+    method: str = "bank_transfer"
+    reference: str = ""
+    item: str = "押金"
+
+
+class DeductCreate(BaseModel):
+    tenant_code: str
+    amount: Decimal = Field(gt=0, decimal_places=2)
+    on: date
+    reason: str = Field(min_length=1)
+
+
+class ReminderCreate(BaseModel):
+    stage: Literal["notice", "letter", "legal"]
+    on: date
+    note: str = ""
+
+
+class ReportRow(BaseModel):
+    key: str
+    values: dict[str, Decimal]
+
+
+class Report(BaseModel):
+    name: str
+    by: str
+    start: date
+    end: date
+    columns: list[str]
+    rows: list[ReportRow]
+    totals: dict[str, Decimal]

@@ -35,6 +35,7 @@ from protocols.payment_gateway import OrderState, SignatureError, TradeState, fe
 
 NOTIFY_PATH = "/api/v1/payments/notify/{app_id}"
 FINANCE = (Role.admin, Role.finance)
+MAX_NOTIFICATION_BYTES = 64 * 1024  # a real one is under 2 KB; more is not a provider's
 ProviderFactory = Callable[[ProviderAccount], PaymentProvider]
 
 
@@ -174,6 +175,11 @@ def handle_notification(
     record = PaymentNotification(
         org_id=account.org_id, account_id=account.id, body=body.decode(errors="replace")
     )
+    if len(body) > MAX_NOTIFICATION_BYTES:
+        record.body = record.body[:1000]
+        return _finish(
+            session, record, NotificationOutcome.rejected, f"body of {len(body)} bytes is too long"
+        )
     try:
         notification = provider(_provider_account(account)).parse_notification(
             body=body, headers=headers

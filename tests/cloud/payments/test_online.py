@@ -270,3 +270,12 @@ async def test_rest_order_for_a_tenant_and_finance_sees_notifications(
     assert forbidden.status_code == 403
     finance = await client.get("/api/v1/payment-notifications", headers=await login("finance"))
     assert finance.status_code == 200 and finance.json() == []
+
+
+async def test_an_oversized_notification_is_rejected_unread(
+    session: Session, world: World, account: PaymentAccount, client: httpx.AsyncClient
+) -> None:
+    answer = await client.post(NOTIFY, content=b"x" * 100_000, headers={})
+    assert answer.status_code == 400 and "too long" in answer.json()["message"]
+    [record] = session.scalars(select(PaymentNotification))
+    assert record.outcome == NotificationOutcome.rejected and len(record.body) == 1000

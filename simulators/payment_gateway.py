@@ -24,6 +24,7 @@ from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
 from protocols.payment_gateway import (
@@ -53,8 +54,10 @@ REDELIVERY_DELAYS_S = (0.0, 0.2, 0.5, 1.0, 2.0)
 class PaymentGateway:
     """The gateway's state (merchants, orders) and its HTTP server."""
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._key = new_private_key()
+    def __init__(
+        self, *, host: str = "127.0.0.1", port: int = 0, key: rsa.RSAPrivateKey | None = None
+    ) -> None:
+        self._key = key or new_private_key()
         self.public_pem = public_pem(self._key)
         self._host, self._port = host, port
         self._merchants: dict[str, str] = {}
@@ -68,7 +71,10 @@ class PaymentGateway:
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "not serving"
+        """Where it serves; known before it starts when a port was given."""
+        if self._server is None:
+            assert self._port, "not serving, and no port was given"
+            return f"http://{self._host}:{self._port}"
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 

@@ -2,11 +2,15 @@
 notifications redelivered until the merchant answers 2xx."""
 
 import json
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import httpx
 import pytest
@@ -24,6 +28,7 @@ from protocols.payment_gateway import (
     verify,
 )
 from simulators.payment_gateway import PaymentGateway
+from tests.conftest import free_tcp_port
 
 APP_ID = "ali-test-1"
 
@@ -137,3 +142,49 @@ def test_create_pay_query_and_notify_until_acknowledged(
     assert [status for _, status in gateway.deliveries] == [500, 500, 200]
     notification = json.loads(merchant.received[0][0].model_dump_json())
     assert notification["event_type"] == "TRANSACTION.SUCCESS"
+
+
+def test_the_command_serves_with_its_key_until_interrupted(
+    tmp_path: Path, merchant_key: rsa.RSAPrivateKey
+) -> None:
+    port = free_tcp_port()
+    key, pub = tmp_path / "gateway.pem", tmp_path / "merchant.pub.pem"
+    pub.write_text(public_pem(merchant_key))
+    command = [sys.executable, "-m", "parkops.cli", "sim", "payment-gateway", "--key", str(key)]
+    command += ["--port", str(port), "--merchant", f"{APP_ID}={pub}"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        while not (tmp_path / "gateway.pem.pub").exists() or not _answers(port):
+            assert server.poll() is None and time.monotonic() < deadline, server.stdout
+            time.sleep(0.1)
+        gateway_pem = (tmp_path / "gateway.pem.pub").read_text()
+        shop = GatewayProvider(
+            ProviderAccount(
+                channel="wechat",
+                app_id=APP_ID,
+                gateway_url=f"http://127.0.0.1:{port}",
+                merchant_private_pem=private_pem(merchant_key),
+                gateway_public_pem=gateway_pem,
+            )
+        )
+        created = shop.create_order(
+            out_trade_no="PO000003",
+            amount=Decimal("9.90"),
+            description="x",
+            notify_url="http://127.0.0.1:9/",
+        )
+        assert created.qr_payload.startswith("weixin://")
+    finally:
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=20)
+    assert server.returncode == 0, output
+    assert load_public_key(gateway_pem) is not None and key.exists()
+
+
+def _answers(port: int) -> bool:
+    try:
+        httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+    except httpx.TransportError:
+        return False
+    return True

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, aliased
 from cloud.billing import tariffs
 from cloud.billing.models import ElectricityTariff, MeterTariff, SharedMeter
 from cloud.billing.schemas import RunLine
+from cloud.billing.sources import Tenancy
 from cloud.energy.models import Meter, Reading
-from cloud.leasing.models import Lease
 from protocols.profiles import ENERGY_IMPORT
 
 STALE_AFTER = timedelta(days=1)
@@ -115,14 +115,14 @@ def lease_lines(
     *,
     org_id: int,
     zone: ZoneInfo,
-    leases: Sequence[Lease],
+    leases: Sequence[Tenancy],
     period: tuple[date, date],
     due_date: date,
 ) -> Metered:
     """Electricity of each lease whose unit has a billing meter, over the part of `period` it
     runs; leases without a meter are left out quietly, those without readings with a warning."""
     meters = _billing_meters(session, org_id)
-    by_dates: dict[tuple[date, date], list[Lease]] = defaultdict(list)
+    by_dates: dict[tuple[date, date], list[Tenancy]] = defaultdict(list)
     for lease in leases:
         if lease.unit_id in meters:
             by_dates[(max(period[0], lease.start_date), min(period[1], lease.end_date))].append(
@@ -152,13 +152,23 @@ def lease_lines(
     return out
 
 
-def _billing_meters(session: Session, org_id: int) -> dict[int, Meter]:
-    found: dict[int, Meter] = {}
-    for meter in session.scalars(
-        select(Meter).where(Meter.org_id == org_id, Meter.billing, Meter.unit_id.is_not(None))
+@dataclass(frozen=True, slots=True)
+class BillingMeter:
+    id: int
+    code: str
+    ct_ratio: Decimal
+
+
+def _billing_meters(session: Session, org_id: int) -> dict[int, BillingMeter]:
+    """The billing meter of each unit that has one (the first, if a unit has two)."""
+    found: dict[int, BillingMeter] = {}
+    for meter_id, code, ct_ratio, unit_id in session.execute(
+        select(Meter.id, Meter.code, Meter.ct_ratio, Meter.unit_id)
+        .where(Meter.org_id == org_id, Meter.billing, Meter.unit_id.is_not(None))
+        .order_by(Meter.id)
     ):
-        assert meter.unit_id is not None
-        found.setdefault(meter.unit_id, meter)
+        if unit_id is not None:
+            found.setdefault(unit_id, BillingMeter(meter_id, code, ct_ratio))
     return found
 
 
@@ -183,8 +193,8 @@ def _opening(marks: Boundaries, starts_here: bool, start_at: datetime) -> Point 
 
 def _lease_line(
     session: Session,
-    lease: Lease,
-    meter: Meter,
+    lease: Tenancy,
+    meter: BillingMeter,
     marks: Boundaries | None,
     plan: ElectricityTariff | None,
     zone: ZoneInfo,
@@ -220,12 +230,12 @@ def _lease_line(
     return RunLine(
         source_key=f"kwh:{lease.id}:{first.isoformat()}",
         tenant_id=lease.tenant_id,
-        tenant_code=lease.tenant.code,
+        tenant_code=lease.tenant_code,
         lease_id=lease.id,
         lease_code=lease.code,
         contract_id=lease.contract_id,
         unit_id=lease.unit_id,
-        unit_code=lease.unit.code,
+        unit_code=lease.unit_code,
         item=ELECTRICITY,
         amount=amount,
         due_date=due_date,
@@ -237,13 +247,13 @@ def _lease_line(
 
 def _price(
     session: Session,
-    meter: Meter,
+    meter: BillingMeter,
     plan: ElectricityTariff | None,
     kwh: Decimal,
     opening: Point,
     closing: Point,
     zone: ZoneInfo,
-    lease: Lease,
+    lease: Tenancy,
     detail: dict[str, str],
 ) -> Decimal:
     if plan is None:
@@ -276,7 +286,7 @@ def shared_lines(
     org_id: int,
     zone: ZoneInfo,
     period: tuple[date, date],
-    tenancy: dict[int, Lease],
+    tenancy: dict[int, Tenancy],
     kwh_by_unit: dict[int, Decimal],
     due_date: date,
     warnings: list[str],
@@ -325,7 +335,7 @@ def _shares(
     code: str,
     kwh: Decimal,
     total: Decimal,
-    tenancy: dict[int, Lease],
+    tenancy: dict[int, Tenancy],
     kwh_by_unit: dict[int, Decimal],
     period: tuple[date, date],
     due_date: date,
@@ -338,7 +348,7 @@ def _shares(
         yield RunLine(
             source_key=f"shared:{meter.id}:{member.unit_id}:{period[0].isoformat()}",
             tenant_id=lease.tenant_id if lease else None,
-            tenant_code=lease.tenant.code if lease else "",
+            tenant_code=lease.tenant_code if lease else "",
             lease_id=lease.id if lease else None,
             lease_code=lease.code if lease else "",
             contract_id=lease.contract_id if lease else None,

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from cloud.billing import ledger
 from cloud.billing.models import Account, Allocation, EntryKind, LedgerEntry
-from cloud.billing.runs import RENT
 from cloud.billing.schemas import Report, ReportRow
+from cloud.billing.sources import RENT
 from cloud.identity.actor import Actor, require_role
 from cloud.identity.models import Role
 from cloud.leasing.models import Tenant

@@ -9,13 +9,13 @@ nothing yet.
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from cloud.billing import ledger, metering, tariffs
+from cloud.billing import ledger, metering, sources
 from cloud.billing.models import Account, Bill, BillingRun, ClosedPeriod, EntryKind, LedgerEntry
 from cloud.billing.schemas import RunLine, RunPreview, RunRead
 from cloud.errors import Conflict, Invalid, NotFound
@@ -23,13 +23,10 @@ from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor, require_role
 from cloud.identity.models import Role
 from cloud.leasing.contracts.models import ContractCharge
-from cloud.leasing.models import Lease
-from cloud.properties.models import Building, Site, Unit
+from cloud.properties.models import Site
 from cloud.workorders.models import ChargeStatus, WorkOrderCharge
 
 READERS = (Role.admin, Role.finance, Role.staff)
-RENT = "租金"
-WORK = "维修费"
 CHUNK = 2000
 
 
@@ -49,128 +46,16 @@ def _site(session: Session, actor: Actor, site_code: str | None) -> Site | None:
     return site
 
 
-def _months(first: date, last: date) -> list[date]:
-    months, month = [], first.replace(day=1)
-    while month <= last:
-        months.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
-    return months
-
-
 def is_closed(session: Session, org_id: int, first: date, last: date) -> bool:
     return (
         session.scalar(
             select(ClosedPeriod.id).where(
                 ClosedPeriod.org_id == org_id,
-                ClosedPeriod.period_start.in_(_months(first, last)),
+                ClosedPeriod.period_start.in_(sources.months(first, last)),
             )
         )
         is not None
     )
-
-
-def _leases(
-    session: Session, org_id: int, site: Site | None, first: date, last: date
-) -> list[Lease]:
-    stmt = select(Lease).where(
-        Lease.org_id == org_id, Lease.start_date <= last, Lease.end_date >= first
-    )
-    if site is not None:
-        stmt = stmt.join(Unit, Unit.id == Lease.unit_id).join(
-            Building, Building.id == Unit.building_id
-        )
-        stmt = stmt.where(Building.site_id == site.id)
-    return list(session.scalars(stmt.order_by(Lease.id)))
-
-
-def _contract_lines(
-    session: Session, org_id: int, leases: Sequence[Lease], first: date, last: date
-) -> list[RunLine]:
-    """The contracts' unposted scheduled charges falling due in the period."""
-    by_contract: dict[int, Lease] = {}
-    for lease in leases:
-        if lease.contract_id is not None:
-            by_contract.setdefault(lease.contract_id, lease)
-    if not by_contract:
-        return []
-    charges = session.scalars(
-        select(ContractCharge).where(
-            ContractCharge.org_id == org_id,
-            ContractCharge.due_date >= first,
-            ContractCharge.due_date <= last,
-            ContractCharge.posted.is_(False),
-            ContractCharge.contract_id.in_(list(by_contract)),
-        )
-    )
-    return [
-        _line(
-            by_contract[c.contract_id],
-            f"cc:{c.id}",
-            c.item,
-            c.amount,
-            c.due_date,
-            (c.period_start, c.period_end),
-        )
-        for c in charges
-    ]
-
-
-def _line(
-    lease: Lease, key: str, item: str, amount: Decimal, due: date, span: tuple[date, date]
-) -> RunLine:
-    return RunLine(
-        source_key=key,
-        tenant_id=lease.tenant_id,
-        tenant_code=lease.tenant.code,
-        lease_id=lease.id,
-        lease_code=lease.code,
-        contract_id=lease.contract_id,
-        unit_id=lease.unit_id,
-        unit_code=lease.unit.code,
-        item=item,
-        amount=amount,
-        due_date=due,
-        period_start=span[0],
-        period_end=span[1],
-    )
-
-
-def _rent_lines(leases: Sequence[Lease], first: date, last: date, due: date) -> list[RunLine]:
-    """Leases entered without a contract: their monthly rent, prorated by the days let."""
-    days = (last - first).days + 1
-    lines = []
-    for lease in leases:
-        if lease.contract_id is not None:
-            continue
-        start, end = max(first, lease.start_date), min(last, lease.end_date)
-        months = Decimal(len(_months(first, last)))
-        amount = (lease.monthly_rent * months * ((end - start).days + 1) / days).quantize(
-            tariffs.FEN, ROUND_HALF_UP
-        )
-        if amount > 0:
-            lines.append(_line(lease, f"rent:{lease.id}:{first}", RENT, amount, due, (start, end)))
-    return lines
-
-
-def _work_lines(
-    session: Session, org_id: int, leases: Sequence[Lease], last: date, due: date
-) -> list[RunLine]:
-    """Pending charges of verified chargeable work, onto the tenant's next bill."""
-    by_tenant: dict[int, Lease] = {}
-    for lease in leases:
-        by_tenant.setdefault(lease.tenant_id, lease)
-    charges = session.scalars(
-        select(WorkOrderCharge).where(
-            WorkOrderCharge.org_id == org_id, WorkOrderCharge.status == ChargeStatus.pending
-        )
-    )
-    return [
-        _line(by_tenant[c.tenant_id], f"wo:{c.id}", WORK, c.amount, due, (last, last)).model_copy(
-            update={"detail": {"work": c.description}}
-        )
-        for c in charges
-        if c.tenant_id in by_tenant
-    ]
 
 
 def gather(
@@ -180,15 +65,15 @@ def gather(
     org = identity_service.get_org(session=session, actor=actor)
     zone = ZoneInfo(org.timezone)
     due = period_end + timedelta(days=ledger.settings_of(session, org.id).due_days)
-    leases = _leases(session, org.id, site, period_start, period_end)
+    leases = sources.tenancies(session, org.id, site, period_start, period_end)
     period = (period_start, period_end)
     metered = metering.lease_lines(
         session, org_id=org.id, zone=zone, leases=leases, period=period, due_date=due
     )
     tenancy = {lease.unit_id: lease for lease in leases}
     lines = [
-        *_contract_lines(session, org.id, leases, period_start, period_end),
-        *_rent_lines(leases, period_start, period_end, due),
+        *sources.contract_lines(session, org.id, leases, period_start, period_end),
+        *sources.rent_lines(leases, period_start, period_end, due),
         *metered.lines,
         *metering.shared_lines(
             session,
@@ -200,7 +85,7 @@ def gather(
             due_date=due,
             warnings=metered.warnings,
         ),
-        *_work_lines(session, org.id, leases, period_end, due),
+        *sources.work_lines(session, org.id, leases, period_end, due),
     ]
     posted = _posted_keys(session, org.id, [line.source_key for line in lines])
     for line in lines:
@@ -277,11 +162,11 @@ def post_run(
     bills = _bills(session, actor, run, new, today)
     _insert(session, actor, new, bills, today)
     _mark_sources(session, actor.org_id, new)
-    for tenant_id in _tenants_in_credit(
-        session, actor.org_id, {b.tenant_id for b in bills.values()}
-    ):
+    for tenant_id in _tenants_in_credit(session, actor.org_id, set(bills)):
         ledger.allocate(session=session, org_id=actor.org_id, tenant_id=tenant_id, on=today)
-    on_bills_posted(session=session, bills=list(bills.values()))
+    on_bills_posted(
+        session=session, bill_ids=sorted({bills[t] for t in {ln.tenant_id for ln in new} if t})
+    )
     return RunRead(
         id=run.id,
         scope=run.scope,
@@ -324,9 +209,10 @@ def _run(
 
 def _bills(
     session: Session, actor: Actor, run: BillingRun, new: Sequence[RunLine], today: date
-) -> dict[int, Bill]:
-    """The run's bill of every tenant with new lines, made when missing."""
-    bills = {b.tenant_id: b for b in session.scalars(select(Bill).where(Bill.run_id == run.id))}
+) -> dict[int, int]:
+    """The run's bill id for every tenant with new lines, made (in one statement) when missing."""
+    found = session.execute(select(Bill.tenant_id, Bill.id).where(Bill.run_id == run.id))
+    bills = {tenant_id: bill_id for tenant_id, bill_id in found}
     due: dict[int, date] = {}
     codes: dict[int, str] = {}
     for line in new:
@@ -334,32 +220,35 @@ def _bills(
         due[line.tenant_id] = min(due.get(line.tenant_id, line.due_date), line.due_date)
         codes[line.tenant_id] = line.tenant_code
     prefix = f"B{run.period_start:%Y%m}" + ("" if run.scope == "org" else f"-{run.scope}")
-    made = [
-        Bill(
-            org_id=actor.org_id,
-            code=f"{prefix}-{codes[tenant_id]}",
-            run_id=run.id,
-            tenant_id=tenant_id,
-            period_start=run.period_start,
-            period_end=run.period_end,
-            issued_on=today,
-            due_date=due[tenant_id],
+    missing = [tenant_id for tenant_id in due if tenant_id not in bills]
+    if missing:
+        made = session.connection().execute(
+            insert(Bill).returning(Bill.tenant_id, Bill.id),
+            [
+                {
+                    "org_id": actor.org_id,
+                    "code": f"{prefix}-{codes[tenant_id]}",
+                    "run_id": run.id,
+                    "tenant_id": tenant_id,
+                    "period_start": run.period_start,
+                    "period_end": run.period_end,
+                    "issued_on": today,
+                    "due_date": due[tenant_id],
+                }
+                for tenant_id in missing
+            ],
         )
-        for tenant_id in due
-        if tenant_id not in bills
-    ]
-    session.add_all(made)
-    session.flush()
-    bills.update({b.tenant_id: b for b in made})
+        bills.update({tenant_id: bill_id for tenant_id, bill_id in made})
     return bills
 
 
 def _insert(
-    session: Session, actor: Actor, new: Sequence[RunLine], bills: dict[int, Bill], today: date
+    session: Session, actor: Actor, new: Sequence[RunLine], bills: dict[int, int], today: date
 ) -> None:
     if not new:
         return
-    session.execute(
+    # Core, not the ORM's bulk path: the rows need no objects, and psycopg sends them in batches.
+    session.connection().execute(
         insert(LedgerEntry),
         [
             {
@@ -373,7 +262,7 @@ def _insert(
                 "due_date": line.due_date,
                 "period_start": line.period_start,
                 "period_end": line.period_end,
-                "bill_id": bills[line.tenant_id].id if line.tenant_id else None,
+                "bill_id": bills[line.tenant_id] if line.tenant_id else None,
                 "lease_id": line.lease_id,
                 "contract_id": line.contract_id,
                 "unit_id": line.unit_id,
@@ -422,9 +311,9 @@ def _tenants_in_credit(session: Session, org_id: int, tenant_ids: set[int]) -> l
     return sorted(with_credits & tenant_ids)
 
 
-def on_bills_posted(*, session: Session, bills: Sequence[Bill]) -> None:
+def on_bills_posted(*, session: Session, bill_ids: Sequence[int]) -> None:
     """Seam for bill PDFs and the notification outbox (built elsewhere): called once per
-    posting with the bills that received lines; does nothing yet."""
+    posting with the ids of the bills that received lines; does nothing yet."""
 
 
 def close_period(*, session: Session, actor: Actor, month: date) -> None:

@@ -215,4 +215,5 @@ class Invoice(Base):
     document: Mapped[str] = mapped_column(Text)
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
-    request: Mapped[InvoiceRequest] = relationship(lazy="joined", innerjoin=True)
+    # Loaded when asked for: an eager inner join would drop requests listed without an invoice.
+    request: Mapped[InvoiceRequest] = relationship()

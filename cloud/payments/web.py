@@ -395,7 +395,10 @@ async def _reconciliation(ctx: WebContext) -> None:
 
     @ui.refreshable
     async def lines() -> None:
-        for line in await _call(ctx, reconciliation.list_lines) or []:
+        found = await _call(ctx, reconciliation.list_lines) or []
+        if not found:
+            ui.label(t("recon.none")).classes("text-grey-7")
+        for line in found:
             _line_row(ctx, line, lines.refresh)
 
     await lines()
@@ -431,7 +434,10 @@ def _line_row(ctx: WebContext, line: LineRead, refresh: Callable[[], Any]) -> No
 async def _invoices(ctx: WebContext) -> None:
     @ui.refreshable
     async def requests() -> None:
-        for request in await _call(ctx, invoices.list_requests) or []:
+        found = await _call(ctx, invoices.list_requests) or []
+        if not found:
+            ui.label(t("invoice.none")).classes("text-grey-7")
+        for request in found:
             _invoice_row(ctx, request, requests.refresh)
 
     await requests()

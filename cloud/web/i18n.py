@@ -371,6 +371,7 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
         "租户 {tenant}（可信度 {confidence}）",
         "tenant {tenant} ({confidence} sure)",
     ),
+    "recon.none": ("还没有导入银行流水。", "No bank statement imported yet."),
     "recon.tenant": ("租户编号", "Tenant code"),
     "recon.confirm": ("确认", "Confirm"),
     "recon.dismiss": ("非租户款项", "Not a tenant's"),
@@ -388,6 +389,7 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
     "invoice.submit": ("提交申请", "Send the request"),
     "invoice.requested": ("开票申请已提交。", "Invoice requested."),
     "invoice.issue": ("开具", "Issue"),
+    "invoice.none": ("还没有开票申请。", "No invoice requests yet."),
 }
 
 

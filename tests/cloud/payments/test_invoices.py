@@ -95,6 +95,12 @@ def test_concurrent_issuers_get_consecutive_numbers(
 
 def test_document_and_scoping(session: Session, world: World) -> None:
     request_id = ask(session, world.actors["tenant"], amount="16200.50")
+    [waiting] = invoices.list_requests(session=session, actor=world.actors["finance"])
+    assert (waiting.request_id, waiting.status, waiting.number) == (
+        request_id,
+        InvoiceStatus.requested,
+        None,
+    )
     number = issue(session, world, request_id, date(2026, 3, 31))
     content_type, html = invoices.document(
         session=session, actor=world.actors["tenant"], number=number

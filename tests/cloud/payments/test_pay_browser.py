@@ -11,12 +11,12 @@ from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
 from cloud.billing import ledger
-from cloud.billing.models import Bill, BillingRun, EntryKind
+from cloud.billing.models import Bill, BillingRun, EntryKind, LedgerEntry
 from cloud.identity.actor import Actor
 from cloud.identity.models import User
-from cloud.payments import service
+from cloud.payments import invoices, service
 from cloud.payments.models import Channel
-from cloud.payments.schemas import AccountCreate
+from cloud.payments.schemas import AccountCreate, InvoiceRequestCreate
 from protocols.payment_gateway import new_private_key, private_pem, public_pem
 from simulators.payment_gateway import PaymentGateway
 from tests.cloud.web.conftest import DemoData, app_url, demo_data  # noqa: F401 - fixtures
@@ -24,6 +24,7 @@ from tests.cloud.web.test_browser import browser, shots, sign_in  # noqa: F401 -
 
 pytestmark = pytest.mark.browser
 APP_ID = "wx-demo-browser"
+TAX_ID = "91310000MA1FL0000X"
 
 
 @pytest.fixture
@@ -154,3 +155,56 @@ def test_tenant_pays_a_bill_on_the_phone_and_finance_sees_it(
     desk.screenshot(path=shots / "payments-console.png", full_page=True)
     desk.close()
     assert [status for _, status in gateway.deliveries] == [200]
+
+
+def test_finance_reconciles_a_statement_and_issues_an_invoice(
+    browser: Browser,  # noqa: F811
+    app_url: str,  # noqa: F811
+    demo_data: DemoData,  # noqa: F811
+    billed: str,
+    shots: Path,  # noqa: F811
+) -> None:
+    with demo_data.sessions.begin() as session:
+        tenant = session.scalars(
+            select(User).where(User.username == demo_data.logins["tenant"])
+        ).one()
+        invoices.request_invoice(
+            session=session,
+            actor=Actor.of(tenant),
+            data=InvoiceRequestCreate(
+                amount=Decimal("3456.78"), buyer_name="星河科技有限公司", tax_id=TAX_ID
+            ),
+        )
+    statement = (
+        "交易日期,贷方金额,对方户名,摘要,流水号\n"
+        "2026-03-12,1000.00,星河科技有限公司,3月部分租金,B1\n"
+        "2026-03-12,abc,星河科技有限公司,x,B2\n"
+    )
+    desk = browser.new_page(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    sign_in(desk, app_url, demo_data, "finance")
+    expect(desk).to_have_url(f"{app_url}/")
+    desk.goto(f"{app_url}/payments")
+    desk.get_by_role("tab", name="银行对账").click()
+    desk.locator("input[type=file]").set_input_files(
+        files=[{"name": "march.csv", "mimeType": "text/csv", "buffer": statement.encode()}]
+    )
+    expect(desk.get_by_text("新增 1 笔：自动核销 0 笔，待人工处理 1 笔")).to_be_visible()
+    expect(desk.get_by_text("第 3 行：amount 'abc' is not a number")).to_be_visible()
+    line = desk.locator(".q-card", has_text="3月部分租金")
+    expect(line).to_contain_text("待确认")
+    desk.screenshot(path=shots / "payments-reconciliation.png", full_page=True)
+    line.get_by_role("button", name="确认").click()
+    expect(desk.locator(".q-card", has_text="3月部分租金")).to_contain_text("已确认")
+
+    desk.get_by_role("tab", name="发票").click()
+    desk.get_by_role("button", name="开具").click()
+    number = f"FP-{date.today().year}-000001"
+    expect(desk.get_by_role("link", name=number)).to_be_visible()
+    desk.goto(f"{app_url}/invoices/{number}")
+    expect(desk.get_by_text(TAX_ID)).to_be_visible()
+    desk.close()
+    with demo_data.sessions() as session:
+        paid = session.scalars(
+            select(LedgerEntry.amount).where(LedgerEntry.kind == EntryKind.payment)
+        ).all()
+    assert paid == [Decimal("-1000.00")]

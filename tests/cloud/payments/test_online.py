@@ -6,22 +6,24 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cloud.billing import ledger
 from cloud.billing.models import EntryKind, LedgerEntry
-from cloud.errors import Forbidden, Invalid, NotFound
+from cloud.errors import Conflict, Forbidden, Invalid, NotFound
 from cloud.payments import service
 from cloud.payments.models import (
+    Channel,
     NotificationOutcome,
     OrderStatus,
     PaymentAccount,
     PaymentNotification,
     PaymentOrder,
 )
-from cloud.payments.schemas import OrderCreate
-from protocols.payment_gateway import OrderState, TradeState, new_private_key, sign
+from cloud.payments.schemas import AccountCreate, OrderCreate
+from protocols.payment_gateway import OrderState, TradeState, new_private_key, private_pem, sign
 from simulators.payment_gateway import PaymentGateway
 from tests.cloud.factories import PASSWORD, World
 from tests.cloud.payments.conftest import APP_ID, BillMaker
@@ -279,3 +281,30 @@ async def test_an_oversized_notification_is_rejected_unread(
     assert answer.status_code == 400 and "too long" in answer.json()["message"]
     [record] = session.scalars(select(PaymentNotification))
     assert record.outcome == NotificationOutcome.rejected and len(record.body) == 1000
+
+
+def test_only_an_admin_registers_accounts_posted_as_a_finance_user(
+    session: Session, world: World, gateway: PaymentGateway, merchant_key: rsa.RSAPrivateKey
+) -> None:
+    data = AccountCreate(
+        code="ali",
+        channel=Channel.alipay,
+        app_id="ali-1",
+        gateway_url=gateway.base_url,
+        notify_base_url="http://parkops.test",
+        merchant_private_pem=private_pem(merchant_key),
+        gateway_public_pem=gateway.public_pem,
+        posted_by=world.username("finance"),
+    )
+    with pytest.raises(Forbidden):
+        service.create_account(session=session, actor=world.actors["finance"], data=data)
+    engineer = data.model_copy(update={"posted_by": world.username("engineer")})
+    with pytest.raises(Invalid, match="not a finance user"):
+        service.create_account(session=session, actor=world.actors["admin"], data=engineer)
+    other_org = data.model_copy(update={"posted_by": "other-finance"})
+    with pytest.raises(Invalid, match="not a finance user of this org"):
+        service.create_account(session=session, actor=world.actors["admin"], data=other_org)
+    made = service.create_account(session=session, actor=world.actors["admin"], data=data)
+    assert made.org_id == world.org.id and made.channel == "alipay"
+    with pytest.raises(Conflict, match="registered already"):
+        service.create_account(session=session, actor=world.actors["admin"], data=data)

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from cloud.deps import CurrentActor, SessionDep
 from cloud.payments import invoices, reconciliation, service
@@ -65,8 +66,13 @@ async def payment_notify(app_id: str, request: Request, session: SessionDep) -> 
     2xx tells the provider to stop redelivering; a rejected notification is recorded and
     answered 400 with the reason."""
     body = await request.body()
-    result = service.handle_notification(
-        session=session, app_id=app_id, body=body, headers=dict(request.headers.items())
+    # The service is synchronous database work: off the event loop, as FastAPI runs sync routes.
+    result = await run_in_threadpool(
+        service.handle_notification,
+        session=session,
+        app_id=app_id,
+        body=body,
+        headers=dict(request.headers.items()),
     )
     if result.accepted:
         return JSONResponse({"code": "SUCCESS", "message": result.message})
@@ -89,7 +95,8 @@ async def import_bank_statement(
     """Import a CSV or Excel (.xlsx) statement; confident matches are applied at once."""
     content = await file.read()
     columns = ColumnMapping.model_validate_json(mapping) if mapping else ColumnMapping()
-    return reconciliation.import_statement(
+    return await run_in_threadpool(
+        reconciliation.import_statement,
         session=session,
         actor=actor,
         filename=file.filename or "statement",

@@ -5,6 +5,7 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 
+import httpx
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from cloud.identity.models import User
 from cloud.payments import reconciliation
 from cloud.payments.models import LineStatus
 from cloud.payments.schemas import ColumnMapping, LineDecision
-from tests.cloud.factories import World
+from tests.cloud.factories import PASSWORD, World
 from tests.cloud.payments.conftest import BillMaker
 
 D = Decimal
@@ -206,3 +207,40 @@ def test_only_finance_reconciles_and_only_its_own_org(
         session, World(**{**world.__dict__, "actors": {"finance": other}}), STATEMENT
     )
     assert not theirs.already_imported and theirs.matched == 0
+
+
+async def test_rest_import_with_a_mapping_and_the_queue(
+    world: World, bills: None, client: httpx.AsyncClient
+) -> None:
+    login = await client.post(
+        "/api/v1/auth/login", json={"username": world.username("finance"), "password": PASSWORD}
+    )
+    finance = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    mapping = ColumnMapping(
+        booked_on="Date", amount="Credit", payer_name="Payer", reference="Memo", bank_txn_id=None
+    )
+    statement = "Date,Credit,Payer,Memo\n2026-03-14,1000.00,TB Ltd,ZD-B\n2026-03-15,9.00,X,Y\n"
+    answer = await client.post(
+        "/api/v1/bank-statements",
+        files={"file": ("march.csv", statement.encode(), "text/csv")},
+        data={"mapping": mapping.model_dump_json()},
+        headers=finance,
+    )
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["matched"], answer.json()["queued"]) == (1, 1)
+    queued = await client.get(
+        "/api/v1/bank-statement-lines", params={"queued_only": True}, headers=finance
+    )
+    [line] = queued.json()
+    decided = await client.post(
+        f"/api/v1/bank-statement-lines/{line['id']}/decision",
+        json={"dismiss": True},
+        headers=finance,
+    )
+    assert decided.status_code == 200 and decided.json()["status"] == "dismissed"
+    missing = await client.post(
+        "/api/v1/bank-statements",
+        files={"file": ("march.csv", statement.encode(), "text/csv")},
+        headers=finance,
+    )
+    assert missing.status_code == 422 and missing.json()["field"] == "mapping"

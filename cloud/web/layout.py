@@ -25,6 +25,7 @@ CONSOLE_PAGES: Final = (
     ("/contracts", "nav.contracts"),
     ("/work-orders", "nav.work_orders"),
     ("/payments", "nav.payments"),
+    ("/billing", "nav.billing"),
 )
 
 

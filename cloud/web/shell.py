@@ -7,6 +7,7 @@ from nicegui import ui
 from nicegui.storage import Storage
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.billing import web as billing
 from cloud.leasing.contracts import web as contracts
 from cloud.payments import web as payments
 from cloud.properties import web as properties_web
@@ -22,7 +23,16 @@ def mount_ui(app: FastAPI, *, settings: Settings, sessions: sessionmaker[Session
     """Add the UI pages to `app`. NiceGUI allows this once per process."""
     ctx = WebContext(settings=settings, sessions=sessions)
     _keep_browser_storage_in(settings.storage_dir)
-    for pages in (login, dashboard, tenant, properties_web, contracts, workorders, payments):
+    for pages in (
+        login,
+        dashboard,
+        tenant,
+        properties_web,
+        contracts,
+        workorders,
+        payments,
+        billing,
+    ):
         pages.register(ctx)
     ui.add_css(FONT_CSS, shared=True)
     ui.run_with(

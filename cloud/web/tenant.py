@@ -33,6 +33,9 @@ def register(ctx: WebContext) -> None:
                 t("mobile.repairs"), icon="build", on_click=lambda: ui.navigate.to("/m/repairs")
             )
             ui.button(t("mobile.pay"), icon="payments", on_click=lambda: ui.navigate.to("/m/pay"))
+            ui.button(
+                t("mobile.bills"), icon="receipt_long", on_click=lambda: ui.navigate.to("/m/bills")
+            )
             _live_cards(ctx)
         return None
 

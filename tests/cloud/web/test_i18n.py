@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cloud.billing import web as billing_web
 from cloud.properties import web as properties_web
 from cloud.web import i18n, layout
 from cloud.web.formatting import METER_METRICS, area, cny, kwh, percent, tariff
@@ -39,6 +40,9 @@ def _keys_used() -> set[str]:
         workorders_web.PRIORITY_KEYS,
         workorders_web.SOURCE_KEYS,
         workorders_web.ACTION_KEYS,
+        billing_web.BUCKETS,
+        billing_web.METHODS,
+        billing_web.COLUMNS,
     )
     used |= {key for table in labels for key in table.values()}
     return used | {display.label_key for display in METER_METRICS}

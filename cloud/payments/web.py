@@ -196,7 +196,20 @@ async def _tenant_pay(ctx: WebContext) -> None:
                 ui.label(_status(order.status)).classes("font-medium")
 
     await history()
-    _invoice_form(ctx)
+
+    @ui.refreshable
+    async def my_invoices() -> None:
+        for request in await _call(ctx, invoices.list_requests) or []:
+            with ui.row().classes("w-full text-sm tabular items-center"):
+                ui.label(cny(request.amount))
+                ui.space()
+                if request.number:
+                    ui.link(request.number, f"/invoices/{request.number}", new_tab=True)
+                else:
+                    ui.label(t("invoice.waiting")).classes("text-grey-7")
+
+    _invoice_form(ctx, on_requested=my_invoices.refresh)
+    await my_invoices()
 
 
 async def _bills(
@@ -244,7 +257,7 @@ async def _bills(
         choose(bills[0].label, True)
 
 
-def _invoice_form(ctx: WebContext) -> None:
+def _invoice_form(ctx: WebContext, *, on_requested: Callable[[], Any]) -> None:
     with ui.expansion(t("invoice.request"), icon="receipt_long").classes("w-full rounded"):
         amount = ui.input(t("invoice.amount")).classes("w-full")
         buyer = ui.input(t("invoice.buyer")).classes("w-full")
@@ -266,6 +279,7 @@ def _invoice_form(ctx: WebContext) -> None:
                 return
             if await _call(ctx, invoices.request_invoice, data=data) is not None:
                 ui.notify(t("invoice.requested"), type="positive", position="top")
+                on_requested()
 
         ui.button(t("invoice.submit"), on_click=submit).props("unelevated").classes("w-full")
 

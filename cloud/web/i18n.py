@@ -390,6 +390,7 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
     "invoice.requested": ("开票申请已提交。", "Invoice requested."),
     "invoice.issue": ("开具", "Issue"),
     "invoice.none": ("还没有开票申请。", "No invoice requests yet."),
+    "invoice.waiting": ("待开具", "Waiting to be issued"),
     # billing: finance's console (runs, bills, offline payments, arrears) and tenants' /m/bills
     "nav.billing": ("账务", "Billing"),
     "billing.title": ("账务管理", "Billing"),

@@ -203,6 +203,14 @@ def test_finance_reconciles_a_statement_and_issues_an_invoice(
     desk.goto(f"{app_url}/invoices/{number}")
     expect(desk.get_by_text(TAX_ID)).to_be_visible()
     desk.close()
+    phone = browser.new_page(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    sign_in(phone, app_url, demo_data, "tenant")
+    expect(phone).to_have_url(f"{app_url}/m")
+    phone.goto(f"{app_url}/m/pay")
+    with phone.context.expect_page() as printed:
+        phone.get_by_role("link", name=number).click()  # the tenant prints its own invoice
+    expect(printed.value.get_by_text(TAX_ID)).to_be_visible()
+    phone.close()
     with demo_data.sessions() as session:
         paid = session.scalars(
             select(LedgerEntry.amount).where(LedgerEntry.kind == EntryKind.payment)

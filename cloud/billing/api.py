@@ -14,6 +14,7 @@ from cloud.billing.schemas import (
     AdjustmentCreate,
     Ageing,
     BillDetail,
+    BillingSettingsRead,
     BillRead,
     DeductCreate,
     ElectricityCharge,
@@ -65,6 +66,19 @@ def _tenant_id(session: Session, actor: Actor, code: str) -> int:
 
 def _read(entry: LedgerEntry) -> EntryRead:
     return EntryRead.model_validate(entry)
+
+
+@router.get("/billing/settings", response_model=BillingSettingsRead)
+def get_settings(session: SessionDep, actor: CurrentActor) -> BillingSettingsRead:
+    return service.get_settings(session=session, actor=actor)
+
+
+@router.put("/billing/settings", response_model=BillingSettingsRead)
+def update_settings(
+    data: BillingSettingsRead, session: SessionDep, actor: CurrentActor
+) -> BillingSettingsRead:
+    """The allocation order (oldest first, or by fee item) and the days bills fall due after."""
+    return service.update_settings(session=session, actor=actor, data=data)
 
 
 @router.get("/billing/runs/preview", response_model=RunPreview)

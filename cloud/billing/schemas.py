@@ -265,3 +265,13 @@ class Report(BaseModel):
     columns: list[str]
     rows: list[ReportRow]
     totals: dict[str, Decimal]
+
+
+class BillingSettingsRead(BaseModel):
+    """How an org bills: the order payments settle charges in, and when metered bills fall due."""
+
+    allocation_order: Literal["oldest_first", "item_priority"] = "oldest_first"
+    item_priority: list[str] = Field(
+        default_factory=list, description="fee items, first settled first (item_priority order)"
+    )
+    due_days: int = Field(default=15, ge=0, le=120, description="days after the period's end")

@@ -147,16 +147,27 @@ def refresh_order(
     """Ask the provider how an order stands and settle it as a notification would (for a
     notification that is late or lost)."""
     order = get_order(session=session, actor=actor, out_trade_no=out_trade_no)
-    if order.status != OrderStatus.pending:
-        return order
     try:
-        state = provider(_provider_account(order.account)).query_order(out_trade_no=out_trade_no)
+        settle_from_provider(session=session, order=order, provider=provider)
     except ProviderError as error:
         raise GatewayUnavailable(str(error)) from None
-    if state is not None:
-        _lock(session, order.id)
-        _settle(session, order, state)
     return order
+
+
+def settle_from_provider(
+    *, session: Session, order: PaymentOrder, provider: ProviderFactory = provider_for
+) -> bool:
+    """Query the provider about a pending order and apply the answer; whether it changed.
+    Raises ProviderError when the provider cannot say."""
+    if order.status != OrderStatus.pending:
+        return False
+    account = _provider_account(order.account)
+    state = provider(account).query_order(out_trade_no=order.out_trade_no)
+    if state is None:
+        return False
+    _lock(session, order.id)
+    _settle(session, order, state)
+    return order.status != OrderStatus.pending
 
 
 def handle_notification(

@@ -2,6 +2,7 @@
 provider transaction (duplicates, out of order, tampered, wrong key), and queries."""
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx
@@ -12,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from cloud.billing import ledger
 from cloud.billing.models import EntryKind, LedgerEntry
+from cloud.db.base import utcnow
 from cloud.errors import Conflict, Forbidden, Invalid, NotFound
-from cloud.payments import service
+from cloud.payments import jobs, service
 from cloud.payments.models import (
     Channel,
     NotificationOutcome,
@@ -308,3 +310,24 @@ def test_only_an_admin_registers_accounts_posted_as_a_finance_user(
     assert made.org_id == world.org.id and made.channel == "alipay"
     with pytest.raises(Conflict, match="registered already"):
         service.create_account(session=session, actor=world.actors["admin"], data=data)
+
+
+def test_the_job_asks_about_quiet_pending_orders(
+    session: Session,
+    world: World,
+    account: PaymentAccount,
+    gateway: PaymentGateway,
+    make_bill: BillMaker,
+) -> None:
+    make_bill(world, "TA", "ZD-A", 3, ("rent", "100.00"))
+    make_bill(world, "TA", "ZD-B", 4, ("rent", "200.00"))
+    lost = order_for(session, world, "ZD-A")
+    unpaid = order_for(session, world, "ZD-B")
+    gateway.pay(APP_ID, lost.out_trade_no, notify=False)  # paid, but the notification is lost
+    assert jobs.check_pending_orders(session=session) == []  # too young to ask about
+    later = utcnow() + jobs.QUIET_FOR + timedelta(seconds=1)
+    assert jobs.check_pending_orders(session=session, now=later) == [lost]
+    session.commit()
+    assert (lost.status, unpaid.status) == (OrderStatus.paid, OrderStatus.pending)
+    assert [p.amount for p in payments_of(session, world)] == [D("-100.00")]
+    assert jobs.check_pending_orders(session=session, now=later) == []

@@ -228,6 +228,10 @@ def order_debits(
 
 def allocate(*, session: Session, org_id: int, tenant_id: int, on: date) -> list[Allocation]:
     """Settle the tenant's open debits with its unallocated credits, in the org's order."""
+    # Whoever allocates holds the tenant's row, so two transactions never spend one credit.
+    session.execute(
+        select(Tenant.id).where(Tenant.org_id == org_id, Tenant.id == tenant_id).with_for_update()
+    )
     credits = _open_credits(session, org_id, tenant_id)
     if not credits:
         return []

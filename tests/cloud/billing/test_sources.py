@@ -150,3 +150,62 @@ def test_nothing_crosses_orgs(session: Session, march: World) -> None:
     own = {tenant.id for tenant in other.tenants.values()}
     assert theirs.lines and {line.tenant_id for line in theirs.lines} <= own
     assert session.scalar(select(LedgerEntry.id).where(LedgerEntry.org_id == other.org.id)) is None
+
+
+def test_time_of_use_prices_each_band(session: Session, march: World) -> None:
+    """M-102 (CT 1) read at 06:00 and 09:00 local on 2026-03-02 besides the boundaries: the
+    3.00 kWh between them fall 1 h valley, 1 h flat, 1 h peak."""
+    from tests.cloud.factories import add_readings
+
+    meter = march.meters["M-102"]
+    add_readings(
+        session,
+        meter,
+        [
+            (datetime(2026, 3, 1, 22, tzinfo=UTC), 505.0),
+            (datetime(2026, 3, 2, 1, tzinfo=UTC), 508.0),
+        ],
+    )
+    bands = [
+        {"start": "08:00", "end": "11:00", "band": "peak"},
+        {"start": "23:00", "end": "00:00", "band": "valley"},
+        {"start": "00:00", "end": "07:00", "band": "valley"},
+    ]
+    plan = ElectricityTariff(
+        org_id=march.org.id,
+        code="TOU",
+        kind="tou",
+        bands=bands,
+        prices={"peak": "2.00", "flat": "1.00", "valley": "0.50"},
+    )
+    session.add(plan)
+    session.flush()
+    session.add(MeterTariff(meter_id=meter.id, org_id=march.org.id, tariff_id=plan.id))
+    session.flush()
+    preview = runs.preview_run(session=session, actor=march.actors["finance"], **MARCH)
+    (line,) = [ln for ln in preview.lines if ln.item == "电费" and ln.unit_code == "U-102"]
+    kwh = {band: D(line.detail[f"kwh_{band}"]) for band in ("peak", "flat", "valley")}
+    # Steps, each spread evenly over its hours (valley 23-07, peak 08-11, flat the rest):
+    # 03-01 00:00 -> 03-02 06:00, 5 kWh over 30 h: valley 14 h, peak 3 h, flat 13 h
+    # 03-02 06:00 -> 09:00, 3 kWh: 1 h each
+    # 03-02 09:00 -> 04-01 00:00, 4.345 kWh over 711 h: peak 89 h, flat 389 h, valley 233 h
+    # exact: peak 2.043889, flat 5.543903, valley 4.757208 (12.345); to 12.35 kWh by largest
+    # remainder: 2.04 / 5.55 / 4.76
+    assert kwh == {"peak": D("2.04"), "flat": D("5.55"), "valley": D("4.76")}
+    # 2.04 x 2.00 + 5.55 x 1.00 + 4.76 x 0.50 = 4.08 + 5.55 + 2.38
+    assert line.amount == D("12.01")
+
+
+def test_a_shared_meter_split_by_usage(session: Session, march: World) -> None:
+    from cloud.billing.models import SharedMeter
+
+    shared = session.scalars(select(SharedMeter)).one()
+    shared.basis = "usage"
+    session.flush()
+    preview = runs.preview_run(session=session, actor=march.actors["finance"], **MARCH)
+    shares = {ln.unit_code: ln.amount for ln in preview.lines if ln.item == "公摊电费"}
+    # 349.75 by the units' own kWh 3195.45 : 12.35 (U-103, U-104 have no meter: nothing)
+    # 349.75 x 3195.45 / 3207.80 = 348.4034.. -> 348.40; 1.3465.. -> 1.34; the fen left goes to
+    # the larger remainder (.0065 > .0034): 1.35
+    assert shares == {"U-101": D("348.40"), "U-102": D("1.35")}
+    assert preview.landlord_total == D("0.00")

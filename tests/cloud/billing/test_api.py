@@ -1,7 +1,11 @@
 """The billing REST API end to end (in-process), on both database backends."""
 
-from httpx import AsyncClient
+from datetime import date
 
+from httpx import AsyncClient
+from sqlalchemy.orm import Session
+
+from cloud.leasing.contracts.models import Contract, ContractStatus
 from tests.cloud.factories import World
 from tests.cloud.identity.test_api import login
 
@@ -72,3 +76,58 @@ async def test_run_bills_pay_and_report(client: AsyncClient, march: World) -> No
     per_m2 = await client.get(f"{API}/reports/rent-per-m2", params=window, headers=finance)
     # 45000 over 300 m² for one month
     assert per_m2.json()["rows"][0]["values"]["rent_per_m2_month"] == "150.00"
+
+
+async def test_money_moves_over_rest(client: AsyncClient, march: World, session: Session) -> None:
+    finance = await login(client, "acme-finance")
+    contract = Contract(
+        org_id=march.org.id,
+        code="HT-LF",
+        tenant_id=march.tenants["TB"].id,
+        status=ContractStatus.active,
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
+    )
+    session.add(contract)
+    session.commit()
+
+    async def post(path: str, body: dict[str, object]) -> dict[str, object]:
+        response = await client.post(f"{API}/{path}", json=body, headers=finance)
+        assert response.status_code == 201, (path, response.text)
+        result: dict[str, object] = response.json()
+        return result
+
+    dated = {**MARCH, "posted_on": "2026-04-01"}
+    await post("runs", dated)
+    deposit = {"tenant_code": "TB", "amount": "5000.00", "on": "2026-01-01", "reference": "d"}
+    assert (await post("deposits", deposit))["account"] == "deposit"
+    deduct = {"tenant_code": "TB", "amount": "100.00", "on": "2026-04-02", "reason": "arrears"}
+    assert (await post("deposits/deductions", deduct))["kind"] == "deposit_applied"
+    refund = {"tenant_code": "TB", "amount": "4900.00", "on": "2026-04-03"}
+    assert (await post("deposits/refunds", refund))["amount"] == "-4900.00"
+    adjust = {"tenant_code": "TB", "amount": "-14.75", "entry_date": "2026-04-02", "reason": "x"}
+    assert (await post("adjustments", adjust))["memo"] == "x"
+    bill = (await client.get(f"{API}/bills/B202603-TB", headers=finance)).json()
+    # 15114.75 less 100 from the deposit and a 14.75 credit: 15000 left, on the rent first
+    assert bill["outstanding"] == "15000.00"
+    rent = next(line for line in bill["lines"] if line["item"] == "租金")
+    write = {
+        "entry_id": rent["entry_id"],
+        "on": "2026-04-05",
+        "reason": "settled",
+        "amount": "1.00",
+    }
+    assert (await post("write-offs", write))["kind"] == "write_off"
+    reminded = await post("bills/B202603-TB/reminders", {"stage": "notice", "on": "2026-04-20"})
+    assert reminded["reminder_stage"] == "notice"
+    policy = {"contract_code": "HT-LF", "grace_days": 3, "daily_rate": "0.0005", "cap_rate": "0.1"}
+    put = await client.put(f"{API}/contracts/HT-LF/late-fee-policy", json=policy, headers=finance)
+    assert put.status_code == 200, put.text
+    ran = await client.post(f"{API}/late-fees/run", params={"on": "2026-04-30"}, headers=finance)
+    assert ran.json() == {"added": 0}  # the run's charges are not the contract's
+    settings = {"allocation_order": "item_priority", "item_priority": ["租金"], "due_days": 10}
+    put = await client.put(f"{API}/settings", json=settings, headers=finance)
+    assert put.json() == settings
+    closed = await client.post(f"{API}/periods/2026-03-01/close", headers=finance)
+    assert closed.json() == {"closed": "2026-03"}
+    assert (await client.post(f"{API}/runs", json=dated, headers=finance)).status_code == 409

@@ -1,5 +1,6 @@
 """The billing REST API end to end (in-process), on both database backends."""
 
+from collections.abc import Mapping
 from datetime import date
 
 from httpx import AsyncClient
@@ -91,7 +92,7 @@ async def test_money_moves_over_rest(client: AsyncClient, march: World, session:
     session.add(contract)
     session.commit()
 
-    async def post(path: str, body: dict[str, object]) -> dict[str, object]:
+    async def post(path: str, body: Mapping[str, object]) -> dict[str, object]:
         response = await client.post(f"{API}/{path}", json=body, headers=finance)
         assert response.status_code == 201, (path, response.text)
         result: dict[str, object] = response.json()

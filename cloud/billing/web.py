@@ -12,7 +12,7 @@ from nicegui import ui
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from cloud.billing import arrears, ledger, runs
+from cloud.billing import arrears, ledger, reports, runs
 from cloud.billing.schemas import Ageing, BillDetail, BillRead, RunPreview, TenantBalance
 from cloud.errors import ParkopsError, Unauthenticated
 from cloud.identity import service as identity_service
@@ -37,6 +37,18 @@ METHODS = {
     "bank_transfer": "billing.method_bank_transfer",
     "pos": "billing.method_pos",
     "cash": "billing.method_cash",
+}
+REPORTS = {
+    "revenue": "billing.report_revenue",
+    "collection": "billing.report_collection",
+    "cash-flow": "billing.report_cash_flow",
+    "rent-per-m2": "billing.report_rent_per_m2",
+}
+DIMENSIONS = {
+    "month": "billing.by_month",
+    "building": "billing.by_building",
+    "tenant": "billing.by_tenant",
+    "item": "billing.by_item",
 }
 COLUMNS = {
     "tenant": "billing.col_tenant",
@@ -255,6 +267,37 @@ def _payment_block(ctx: WebContext, on_paid: Callable[[], Any]) -> None:
     button.on_click(record)
 
 
+def _report_block(ctx: WebContext) -> None:
+    year = date.today().year
+    with section(t("billing.reports")), ui.row().classes("items-end gap-3"):
+        name = ui.select({k: t(v) for k, v in REPORTS.items()}, value="revenue")
+        by = ui.select({k: t(v) for k, v in DIMENSIONS.items()}, value="month")
+        start = ui.input(t("billing.from"), value=f"{year}-01-01")
+        end = ui.input(t("billing.to"), value=f"{year}-12-31")
+        button = ui.button(t("billing.show"))
+    table = ui.table(columns=[], rows=[], row_key="key").classes("w-full").props("dense flat")
+
+    async def show() -> None:
+        try:
+            first, last = date.fromisoformat(start.value), date.fromisoformat(end.value)
+        except ValueError:
+            ui.notify(t("app.error", message="yyyy-mm-dd"), type="negative")
+            return
+        found = await _call(
+            ctx, reports.report, name=name.value, start=first, end=last, by=by.value
+        )
+        if found is None:
+            return
+        table.columns = [{"name": "key", "label": "", "field": "key", "align": "left"}] + [
+            {"name": c, "label": c, "field": c, "align": "right"} for c in found.columns
+        ]
+        rows = [{"key": r.key, **{c: str(v) for c, v in r.values.items()}} for r in found.rows]
+        rows.append({"key": "Σ", **{c: str(v) for c, v in found.totals.items()}})
+        table.rows = rows
+
+    button.on_click(show)
+
+
 def register(ctx: WebContext) -> None:
     """Add `/billing` and `/m/bills`."""
 
@@ -285,6 +328,7 @@ def register(ctx: WebContext) -> None:
             with section(t("billing.ageing")):
                 ageing_note = ui.label().classes("text-grey-7")
                 chart = ui.echart({"series": []}).classes("w-full h-80")
+            _report_block(ctx)
             with section(t("billing.bills")):
                 bills_table = ui.table(
                     columns=_columns(

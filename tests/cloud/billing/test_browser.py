@@ -40,6 +40,13 @@ def test_finance_posts_a_run_and_the_tenant_sees_its_bill(
     expect(desk.get_by_text("已出账")).to_be_visible(timeout=15_000)
     bill_code = f"B{first:%Y%m}-"
     expect(desk.get_by_role("cell", name=bill_code).first).to_be_visible(timeout=15_000)
+    # revenue by month over the period: the month's row is there
+    desk.get_by_label("起始日").fill(str(first))
+    desk.get_by_label("截止日").fill(str(today))
+    desk.get_by_role("button", name="查看").click()
+    expect(desk.get_by_role("cell", name=f"{first:%Y-%m}", exact=True)).to_be_visible(
+        timeout=15_000
+    )
     desk.screenshot(path=str(shots / "billing-console.png"), full_page=True)
 
     phone = browser.new_page(viewport={"width": 360, "height": 780}, locale="zh-CN")

@@ -43,6 +43,8 @@ def _keys_used() -> set[str]:
         billing_web.BUCKETS,
         billing_web.METHODS,
         billing_web.COLUMNS,
+        billing_web.REPORTS,
+        billing_web.DIMENSIONS,
     )
     used |= {key for table in labels for key in table.values()}
     return used | {display.label_key for display in METER_METRICS}

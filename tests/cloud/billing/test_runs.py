@@ -107,3 +107,73 @@ def test_who_may_run(session: Session, march: World) -> None:
             runs.post_run(session=session, actor=march.actors[role], **MARCH)
     with pytest.raises(Forbidden):
         runs.preview_run(session=session, actor=march.actors["tenant"], **MARCH)
+
+
+def test_a_run_sends_as_many_statements_for_23_leases_as_for_3(
+    session: Session, march: World
+) -> None:
+    from sqlalchemy import event
+
+    from cloud.energy.models import Meter
+    from cloud.leasing.models import Lease, Tenant
+    from cloud.properties.models import Unit
+    from tests.cloud.billing.conftest import utc
+    from tests.cloud.factories import add_readings
+
+    statements: list[str] = []
+    engine = session.get_bind()
+
+    def listener(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    finance = march.actors["finance"]
+
+    def count() -> int:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            runs.preview_run(session=session, actor=finance, **MARCH)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    few = count()
+    base = march.units["U-101"]
+    for i in range(20):
+        unit = Unit(
+            org_id=march.org.id,
+            building_id=base.building_id,
+            floor_id=base.floor_id,
+            code=f"X-{i}",
+            rentable_area_m2=D("10"),
+        )
+        tenant = Tenant(org_id=march.org.id, code=f"TX{i}", name=f"X {i}")
+        session.add_all([unit, tenant])
+        session.flush()
+        session.add(
+            Lease(
+                org_id=march.org.id,
+                code=f"HX-{i}",
+                unit_id=unit.id,
+                tenant_id=tenant.id,
+                start_date=date(2026, 1, 1),
+                end_date=date(2026, 12, 31),
+                monthly_rent=D("100"),
+                electricity_tariff=D("1"),
+            )
+        )
+        meter = Meter(
+            org_id=march.org.id,
+            site_id=march.site.id,
+            agent_id=march.agent.id,
+            code=f"MX-{i}",
+            profile="chint-ddsu666",
+            unit_id=unit.id,
+            billing=True,
+        )
+        session.add(meter)
+        session.flush()
+        add_readings(session, meter, [(utc(2026, 2, 28, 16), 1.0), (utc(2026, 3, 31, 16), 2.0)])
+    many = count()
+    assert len([s for s in statements if "readings" in s]) <= 2
+    assert many == few, statements

@@ -21,7 +21,7 @@ from cloud.billing.schemas import RunLine, RunPreview, RunRead
 from cloud.errors import Conflict, Invalid, NotFound
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor, require_role
-from cloud.identity.models import Role
+from cloud.identity.models import Org, Role
 from cloud.leasing.contracts.models import ContractCharge
 from cloud.properties.models import Site
 from cloud.workorders.models import ChargeStatus, WorkOrderCharge
@@ -148,6 +148,8 @@ def post_run(
     (default today in the org's zone); a re-run adds nothing."""
     require_role(actor, *ledger.WRITERS)
     _check_period(period_start, period_end)
+    # One posting per org at a time: a second one waits, then finds the first one's lines.
+    session.execute(select(Org.id).where(Org.id == actor.org_id).with_for_update())
     if is_closed(session, actor.org_id, period_start, period_end):
         raise Conflict(f"the period {period_start}..{period_end} is closed")
     site = _site(session, actor, site_code)

@@ -23,6 +23,7 @@ from cloud.maintenance.api_inspections import router as inspections_router
 from cloud.metrics import install_app_metrics
 from cloud.notifications.api import router as notifications_router
 from cloud.parking.api import router as parking_router
+from cloud.payments.api import router as payments_router
 from cloud.properties.api import router as properties_router
 from cloud.settings import Settings
 from cloud.tenant_services.api import router as tenant_services_router
@@ -72,6 +73,7 @@ def create_app(settings: Settings, *, ui: bool = True) -> FastAPI:
         maintenance_router,
         inspections_router,
         tenant_services_router,
+        payments_router,
     ):
         api.include_router(router)
     app.include_router(api)

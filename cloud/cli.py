@@ -158,6 +158,23 @@ def escalate() -> None:
     typer.echo(f"{len(made)} escalation(s)")
 
 
+@app.command("check-payments")
+def check_payments() -> None:
+    """Ask the payment provider about online orders pending for a while (a lost notification
+    is settled this way); run it from cron."""
+    from cloud.db.engine import make_engine, make_sessionmaker
+    from cloud.payments.jobs import check_pending_orders
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine).begin() as session:
+        changed = check_pending_orders(session=session)
+        for order in changed:
+            typer.echo(f"{order.out_trade_no} {order.status.value}")
+    engine.dispose()
+    typer.echo(f"{len(changed)} order(s) settled")
+
+
 @app.command()
 def notify() -> None:
     """Deliver the notices due in the outbox (in-app, email, SMS); run it from cron."""

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from cloud import cli as cloud_cli
+from cloud.billing import cli as billing_cli
 from cloud.leasing import cli as lease_cli
 from edge import cli as edge_cli
 from edge import plates_cli
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.add_typer(cloud_cli.app, name="cloud", help="The cloud app: web UI, REST API, ingest.")
 app.add_typer(cloud_cli.db_app, name="db", help="Database schema (Alembic migrations).")
 app.add_typer(lease_cli.app, name="lease", help="Leasing: contract terms and their schedules.")
+app.add_typer(billing_cli.app, name="billing", help="Billing: runs and the daily late-fee job.")
 app.add_typer(edge_cli.app, name="edge", help="The edge agent that runs on a building's Pi.")
 app.add_typer(sim_cli.app, name="sim", help="Simulated devices speaking real protocols.")
 app.add_typer(plates_cli.app, name="plate", help="Licence plates: read them from pictures.")

@@ -34,15 +34,18 @@ from cloud.identity.actor import Actor
 from cloud.ingest.consumer import run_ingest
 from cloud.maintenance.jobs import keep_opening
 from cloud.notifications.jobs import keep_delivering, providers_from
+from cloud.payments.seed import DEMO_APP_ID, seed_demo_account
 from cloud.seed import DemoLogin, seed_demo
 from cloud.settings import Settings
 from cloud.workorders.jobs import watch_slas
 from edge.agent import run_agent
 from parkops.broker import embedded_broker
 from protocols.mqtt_url import parse_broker_url
+from protocols.payment_gateway import new_private_key, private_pem, public_pem
 from protocols.profiles import ENERGY_IMPORT
 from protocols.site_config import Dlt645Bus, SiteConfig
 from simulators.history import register_history
+from simulators.payment_gateway import PaymentGateway
 from simulators.site import meters_of, serve_site
 
 DEMO_SITE = Path(__file__).resolve().parents[1] / "firmware-configs" / "demo-site.yaml"
@@ -123,14 +126,16 @@ async def _demo(*, seconds: float | None, http_port: int | None, var_dir: Path) 
         logins = seed_demo(session=session, site=site, timezone=settings.timezone)
         admin = _login(session, logins, role="admin")
         _fill_in_this_month(session, admin, site=site, until=started_at, timezone=settings.timezone)
+        payments = _payment_gateway(session, admin, logins, notify_base_url=_url(settings))
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await _run_site(
-        app=app, settings=settings, site=site, logins=logins, stop=stop, seconds=seconds
-    )
+    with payments.serving():
+        await _run_site(
+            app=app, settings=settings, site=site, logins=logins, stop=stop, seconds=seconds
+        )
 
     if seconds is None:
         print("\nparkops demo stopped.")
@@ -195,6 +200,29 @@ async def _run_site(
         await web
         for task in background:
             task.cancel()
+
+
+def _payment_gateway(
+    session: Session, admin: Actor, logins: list[DemoLogin], *, notify_base_url: str
+) -> PaymentGateway:
+    """The simulated online payment gateway tenants pay through on /m/pay, and the org's
+    merchant account at it."""
+    gateway, merchant = PaymentGateway(port=_free_port()), new_private_key()
+    gateway.register_merchant(DEMO_APP_ID, public_pem(merchant))
+    seed_demo_account(
+        session=session,
+        admin=admin,
+        finance_username=next(login.username for login in logins if login.role == "finance"),
+        gateway_url=gateway.base_url,
+        gateway_public_pem=gateway.public_pem,
+        merchant_private_pem=private_pem(merchant),
+        notify_base_url=notify_base_url,
+    )
+    return gateway
+
+
+def _url(settings: Settings) -> str:
+    return f"http://127.0.0.1:{settings.http_port}"
 
 
 def _login(session: Session, logins: list[DemoLogin], *, role: str) -> Actor:

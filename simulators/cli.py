@@ -9,10 +9,12 @@ from typing import Annotated, Any, cast
 
 import typer
 
+from protocols.payment_gateway import load_private_key, new_private_key, private_pem
 from protocols.serial_timing import BAUD_RATES, Parity, StopBits
 from protocols.site_config import Dlt645Bus, SiteConfig
 from protocols.site_config_yaml import SiteConfigError, parse_site_config
 from simulators.meter import SimulatedMeter, serve_meters
+from simulators.payment_gateway import PaymentGateway
 from simulators.rtu import RtuBus, serve_rtu_line
 from simulators.site import serve_site, where
 
@@ -120,6 +122,34 @@ def door(
 
     typer.echo(f"door controller {code} on {host}:{port}")
     _run_until_interrupted(serve_door(SimulatedDoor(code=code), host=host, port=port))
+@app.command("payment-gateway")
+def payment_gateway(
+    key: Annotated[Path, typer.Option(help="the gateway's RSA private key (PEM); made if missing")],
+    merchant: Annotated[
+        list[str] | None, typer.Option(help="APP_ID=PATH of a merchant's public key PEM (repeat)")
+    ] = None,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8090,
+) -> None:
+    """Serve a simulated online payment gateway (WeChat Pay / Alipay shaped) over HTTP. Its
+    public key goes beside KEY as KEY.pub, for the merchant account in the cloud."""
+    if not key.exists():
+        key.write_text(private_pem(new_private_key()), encoding="utf-8")
+    gateway = PaymentGateway(host=host, port=port, key=load_private_key(key.read_text()))
+    key.with_name(key.name + ".pub").write_text(gateway.public_pem, encoding="utf-8")
+    for entry in merchant or []:
+        app_id, _, pem_path = entry.partition("=")
+        try:
+            gateway.register_merchant(app_id, Path(pem_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise typer.BadParameter(f"{entry}: {exc}", param_hint="--merchant") from None
+    typer.echo(f"payment gateway on http://{host}:{port}, public key {key}.pub")
+    _run_until_interrupted(_serve_gateway(gateway))
+
+
+async def _serve_gateway(gateway: PaymentGateway) -> None:
+    with gateway.serving():
+        await asyncio.Event().wait()  # until cancelled
 
 
 def _load(path: Path) -> SiteConfig:

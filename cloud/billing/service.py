@@ -7,12 +7,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloud.billing.schemas import ElectricityCharge, OpeningSource
+from cloud.billing import ledger
+from cloud.billing.models import AllocationOrder, BillingSettings
+from cloud.billing.schemas import BillingSettingsRead, ElectricityCharge, OpeningSource
 from cloud.energy import service as energy_service
 from cloud.energy.models import Meter, Reading
 from cloud.errors import Invalid, NotFound
 from cloud.identity import service as identity_service
-from cloud.identity.actor import Actor
+from cloud.identity.actor import Actor, require_role
+from cloud.identity.models import Role
 from cloud.leasing import service as leasing_service
 from cloud.leasing.models import Lease
 from protocols.profiles import ENERGY_IMPORT
@@ -182,3 +185,32 @@ def _billing_meter(*, session: Session, lease: Lease) -> Meter:
 def _decimal(value: float) -> Decimal:
     """The shortest decimal that round-trips the float, i.e. what the meter showed."""
     return Decimal(repr(value))
+
+
+def get_settings(*, session: Session, actor: Actor) -> BillingSettingsRead:
+    """The org's billing settings (the defaults until finance sets them)."""
+    require_role(actor, Role.admin, Role.finance, Role.staff)
+    found = ledger.settings_of(session, actor.org_id)
+    return BillingSettingsRead(
+        allocation_order=AllocationOrder(found.allocation_order),
+        item_priority=list(found.item_priority or []),
+        due_days=found.due_days,
+    )
+
+
+def update_settings(
+    *, session: Session, actor: Actor, data: BillingSettingsRead
+) -> BillingSettingsRead:
+    """Set the allocation order and due days; payments already allocated stay as they are."""
+    require_role(actor, Role.admin, Role.finance)
+    if data.allocation_order == AllocationOrder.item_priority and not data.item_priority:
+        raise Invalid("name the fee items in the order to settle them", field="item_priority")
+    found = session.get(BillingSettings, actor.org_id)
+    if found is None:
+        found = BillingSettings(org_id=actor.org_id)
+        session.add(found)
+    found.allocation_order = data.allocation_order
+    found.item_priority = list(data.item_priority)
+    found.due_days = data.due_days
+    session.flush()
+    return get_settings(session=session, actor=actor)

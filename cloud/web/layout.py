@@ -33,6 +33,8 @@ CONSOLE_PAGES: Final = (
     ("/equipment", "nav.equipment"),
     ("/inspections", "nav.inspections"),
     ("/notices", "nav.notices"),
+    ("/payments", "nav.payments"),
+    ("/billing", "nav.billing"),
 )
 
 # Things other packages draw into every signed-in page's header, left of the language switch

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.access import web as access_web
 from cloud.alarms import web as alarms_web
+from cloud.billing import web as billing
 from cloud.devices import web as devices_web
 from cloud.leasing.contracts import web as contracts
 from cloud.leasing.imports import web as imports
@@ -17,6 +18,7 @@ from cloud.maintenance import web as maintenance
 from cloud.maintenance import web_inspections
 from cloud.notifications import web as notifications
 from cloud.parking import web as parking_web
+from cloud.payments import web as payments
 from cloud.properties import web as properties_web
 from cloud.settings import Settings
 from cloud.tenant_services import web as tenant_services
@@ -49,6 +51,9 @@ def mount_ui(app: FastAPI, *, settings: Settings, sessions: sessionmaker[Session
         maintenance,
         web_inspections,
         tenant_services,
+        workorders,
+        payments,
+        billing,
     ):
         pages.register(ctx)
     ui.add_css(FONT_CSS, shared=True)

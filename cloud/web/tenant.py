@@ -2,7 +2,7 @@
 way to its repair requests."""
 
 from collections.abc import Callable, Iterable
-from typing import Generic, TypeVar
+from typing import Final, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi.responses import RedirectResponse
@@ -20,6 +20,17 @@ from cloud.web.notices import guarded
 Item = TypeVar("Item")
 
 
+# The tenant's own pages, as tiles on /m: (path, translation key, icon).
+TENANT_PAGES: Final = (
+    ("/m/bills", "mobile.bills", "receipt_long"),
+    ("/m/pay", "mobile.pay", "payments"),
+    ("/m/repairs", "mobile.repairs", "build"),
+    ("/m/visitors", "mobile.visitors", "qr_code"),
+    ("/m/notices", "mobile.notices", "campaign"),
+    ("/m/services", "mobile.services", "room_service"),
+)
+
+
 def register(ctx: WebContext) -> None:
     """Add the tenant's phone view."""
 
@@ -29,23 +40,11 @@ def register(ctx: WebContext) -> None:
         if user is None:
             return RedirectResponse("/login")
         with frame(t("mobile.title"), user_name=user.display_name, narrow=True):
-            ui.button(
-                t("mobile.repairs"), icon="build", on_click=lambda: ui.navigate.to("/m/repairs")
-            )
-            ui.button(
-                t("mobile.visitors"), icon="qr_code", on_click=lambda: ui.navigate.to("/m/visitors")
-            )
-            with ui.row().classes("w-full gap-2"):
-                ui.button(
-                    t("mobile.notices"),
-                    icon="campaign",
-                    on_click=lambda: ui.navigate.to("/m/notices"),
-                ).props("outline")
-                ui.button(
-                    t("mobile.services"),
-                    icon="room_service",
-                    on_click=lambda: ui.navigate.to("/m/services"),
-                ).props("outline")
+            with ui.grid(columns=3).classes("w-full gap-2"):
+                for path, key, icon in TENANT_PAGES:
+                    ui.button(
+                        t(key), icon=icon, on_click=lambda path=path: ui.navigate.to(path)
+                    ).props("stack outline no-caps").classes("w-full")
             _live_cards(ctx)
         return None
 

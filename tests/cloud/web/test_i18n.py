@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from cloud.billing import web as billing_web
 from cloud.maintenance import web as maintenance_web
 from cloud.properties import web as properties_web
 from cloud.tenant_services import web as tenant_services_web
-from cloud.web import i18n, layout
+from cloud.web import i18n, layout, tenant
 from cloud.web.formatting import METER_METRICS, area, cny, kwh, percent, tariff
 from cloud.workorders import web as workorders_web
 
@@ -36,6 +37,7 @@ def _keys_used() -> set[str]:
     used |= {style.label_key for style in properties_web.STATUS_STYLES.values()}
     used |= set(properties_web.RENT_LABELS.values())
     used |= {key for _path, key in layout.CONSOLE_PAGES}
+    used |= {key for _path, key, _icon in tenant.TENANT_PAGES}
     labels = (
         workorders_web.STATE_KEYS,
         workorders_web.PRIORITY_KEYS,
@@ -51,6 +53,11 @@ def _keys_used() -> set[str]:
         tenant_services_web.KIND_KEYS,
         tenant_services_web.STATE_KEYS,
         tenant_services_web.FIT_OUT_KEYS,
+        billing_web.BUCKETS,
+        billing_web.METHODS,
+        billing_web.COLUMNS,
+        billing_web.REPORTS,
+        billing_web.DIMENSIONS,
     )
     used |= {key for table in labels for key in table.values()}
     return used | {display.label_key for display in METER_METRICS}

@@ -1,0 +1,1 @@
+"""Payments: online through providers, bank reconciliation, invoices."""

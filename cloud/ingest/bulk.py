@@ -1,6 +1,8 @@
 """How a batch's receipts and readings reach their tables, the one place the two databases part:
 on PostgreSQL binary COPY into per-connection staging tables, then INSERT … SELECT … ON CONFLICT
-DO NOTHING; on SQLite (the demo) plain inserts that ignore duplicates."""
+DO NOTHING (after making sure the months' partitions exist); on SQLite (the demo) plain inserts
+that ignore duplicates. Either way the meters and days whose energy register got readings go on
+the rollups' backlog."""
 
 from datetime import datetime
 from typing import Any
@@ -8,8 +10,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cloud.db.upsert import insert_ignoring_duplicates
+from cloud.energy import partitions
 from cloud.energy.models import Reading
+from cloud.energy.rollups import note_for_rollups
 from cloud.ingest.models import IngestReceipt
+from protocols.profiles import ENERGY_IMPORT
 
 Key = tuple[int, int, int]
 """(agent id, boot, seq): what makes a record the same record when it is sent again."""
@@ -49,6 +54,7 @@ def insert_readings(session: Session, rows: list[ReadingRow]) -> None:
         insert_ignoring_duplicates(session, Reading),
         [dict(zip(columns, r, strict=True)) for r in rows],
     )
+    note_for_rollups(session, rows)
 
 
 def _on_postgresql(session: Session) -> bool:
@@ -73,10 +79,18 @@ SELECT agent_id, boot, seq FROM ingest_staged_receipts ORDER BY agent_id, boot, 
 ON CONFLICT (agent_id, boot, seq) DO NOTHING
 RETURNING agent_id, boot, seq
 """
+_STAGED_SPAN = "SELECT min(ts), max(ts) FROM ingest_staged_readings"
 _MOVE_READINGS = """
 INSERT INTO readings (device_id, metric, ts, value)
 SELECT device_id, metric, ts, value FROM ingest_staged_readings
 ON CONFLICT (device_id, metric, ts) DO NOTHING
+"""
+# Sorted, so two workers noting the same new keys take their locks in the same order.
+_NOTE_FOR_ROLLUPS = f"""
+INSERT INTO energy_rollup_backlog (device_id, day)
+SELECT DISTINCT device_id, date_trunc('day', ts, 'UTC') FROM ingest_staged_readings
+WHERE metric = '{ENERGY_IMPORT}' ORDER BY 1, 2
+ON CONFLICT (device_id, day) DO NOTHING
 """
 
 
@@ -104,7 +118,10 @@ def _copy_readings(session: Session, rows: list[ReadingRow]) -> None:
             copy.set_types(["int8", "text", "timestamptz", "float8"])
             for row in rows:
                 copy.write_row(row)
+        first, last = cursor.execute(_STAGED_SPAN).fetchone()
+        partitions.ensure_months(session.connection(), partitions.months_between(first, last))
         cursor.execute(_MOVE_READINGS)
+        cursor.execute(_NOTE_FOR_ROLLUPS)
 
 
 def _psycopg(session: Session) -> Any:

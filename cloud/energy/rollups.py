@@ -47,11 +47,16 @@ DROP = "CASE WHEN diff < 0 THEN 1 ELSE 0 END"
 
 @dataclass(frozen=True)
 class Buckets:
-    """SQL for the start of a row's 15-minute bucket, hour and org-local day."""
+    """SQL for the start of a row's 15-minute bucket, hour and org-local day, its colons
+    escaped for `text()` (which would take `:00` for a parameter)."""
 
     quarter: str
     hour: str
     day: str
+
+    def __post_init__(self) -> None:
+        for name in ("quarter", "hour", "day"):
+            object.__setattr__(self, name, getattr(self, name).replace(":", r"\:"))
 
 
 def buckets(dialect: str, zone: ZoneInfo) -> Buckets:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, TextClause, bindparam, delete, select, text
+from sqlalchemy import BindParameter, Connection, TextClause, bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
 from cloud.db.base import UTCDateTime
@@ -47,41 +47,44 @@ DROP = "CASE WHEN diff < 0 THEN 1 ELSE 0 END"
 
 @dataclass(frozen=True)
 class Buckets:
-    """SQL for the start of a row's 15-minute bucket, hour and org-local day, its colons
-    escaped for `text()` (which would take `:00` for a parameter)."""
+    """SQL templates for the start of the 15-minute bucket, hour and org-local day of the
+    instant `{t}`, their colons escaped for `text()` (which would take `:00` for a parameter)."""
 
     quarter: str
     hour: str
     day: str
 
-    def __post_init__(self) -> None:
-        for name in ("quarter", "hour", "day"):
-            object.__setattr__(self, name, getattr(self, name).replace(":", r"\:"))
+    def of(self, width: str, column: str) -> str:
+        template = {"15m": self.quarter, "1h": self.hour, "1d": self.day}[width]
+        return template.replace(":", r"\:").replace("{t}", column)
 
 
 def buckets(dialect: str, zone: ZoneInfo) -> Buckets:
     if dialect == "postgresql":
         origin = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
         return Buckets(
-            quarter=f"date_bin(INTERVAL '15 minutes', ts, {origin})",
-            hour=f"date_bin(INTERVAL '1 hour', bucket, {origin})",
-            day=f"date_trunc('day', bucket, '{zone.key}')",
+            quarter=f"date_bin(INTERVAL '15 minutes', {{t}}, {origin})",
+            hour=f"date_bin(INTERVAL '1 hour', {{t}}, {origin})",
+            day=f"date_trunc('day', {{t}}, '{zone.key}')",
         )
     # SQLite holds instants as UTC text 'YYYY-MM-DD HH:MM:SS.ffffff', so a bucket is text too.
     # Its days use the zone's offset of today: exact for zones without daylight saving time.
     offset = int((datetime.now(zone).utcoffset() or timedelta()).total_seconds() // 60)
     return Buckets(
-        quarter="strftime('%Y-%m-%d %H:', ts) || "
-        "printf('%02d', CAST(strftime('%M', ts) AS INTEGER) / 15 * 15) || ':00.000000'",
-        hour="strftime('%Y-%m-%d %H:00:00.000000', bucket)",
-        day=f"datetime(date(bucket, '{offset:+d} minutes'), '{-offset:+d} minutes') || '.000000'",
+        quarter="strftime('%Y-%m-%d %H:', {t}) || "
+        "printf('%02d', CAST(strftime('%M', {t}) AS INTEGER) / 15 * 15) || ':00.000000'",
+        hour="strftime('%Y-%m-%d %H:00:00.000000', {t})",
+        day=f"datetime(date({{t}}, '{offset:+d} minutes'), '{-offset:+d} minutes') || '.000000'",
     )
+
+
+def instant_params() -> tuple[BindParameter[datetime], ...]:
+    """`:a` and `:b` of the statements here, bound as instants (UTC text on SQLite)."""
+    return bindparam("a", type_=UTCDateTime()), bindparam("b", type_=UTCDateTime())
 
 
 def _bound(statement: str) -> TextClause:
-    return text(statement).bindparams(
-        bindparam("a", type_=UTCDateTime()), bindparam("b", type_=UTCDateTime())
-    )
+    return text(statement).bindparams(*instant_params())
 
 
 def recompute(
@@ -99,12 +102,13 @@ def recompute(
     conn.execute(
         _bound(
             STEPS + "INSERT INTO energy_rollups (width, device_id, bucket, kwh, resets, readings) "
-            f"SELECT '15m', :device, {sql.quarter}, sum({RISE}), sum({DROP}), count(*) "
-            f"FROM steps WHERE ts >= :a GROUP BY {sql.quarter}"
+            f"SELECT '15m', :device, {sql.of('15m', 'ts')}, sum({RISE}), sum({DROP}), count(*) "
+            f"FROM steps WHERE ts >= :a GROUP BY {sql.of('15m', 'ts')}"
         ),
         params,
     )
-    for width, expression in (("1h", sql.hour), ("1d", sql.day)):
+    for width in ("1h", "1d"):
+        expression = sql.of(width, "bucket")
         conn.execute(
             _bound(
                 "INSERT INTO energy_rollups (width, device_id, bucket, kwh, resets, readings) "
@@ -114,6 +118,22 @@ def recompute(
             ),
             params,
         )
+
+
+def direct(
+    conn: Connection, *, device_id: int, zone: ZoneInfo, width: str, a: datetime, b: datetime
+) -> dict[datetime, tuple[float, int, int]]:
+    """What the rollups of one meter hold for buckets in [a, b), computed from the readings
+    (for comparison: tests, and the `queries` benchmark's figures without rollups)."""
+    bucket = buckets(conn.dialect.name, zone).of(width, "ts")
+    rows = conn.execute(
+        _bound(
+            STEPS + f"SELECT {bucket}, sum({RISE}), sum({DROP}), count(*) FROM steps "
+            f"WHERE ts >= :a GROUP BY {bucket}"
+        ),
+        {"device": device_id, "a": a, "b": b},
+    )
+    return {_aware(at): (kwh, resets, n) for at, kwh, resets, n in rows}
 
 
 def local_midnight(at: datetime, zone: ZoneInfo, *, after: bool = False) -> datetime:

@@ -48,8 +48,9 @@ def expected(series: Series, width: str) -> dict[datetime, tuple[float, int, int
 
 def stored(session: Session, meter: Meter, width: str) -> dict[datetime, tuple[float, int, int]]:
     rows = session.execute(
-        select(EnergyRollup.bucket, EnergyRollup.kwh, EnergyRollup.resets, EnergyRollup.readings)
-        .where(EnergyRollup.device_id == meter.id, EnergyRollup.width == width)
+        select(
+            EnergyRollup.bucket, EnergyRollup.kwh, EnergyRollup.resets, EnergyRollup.readings
+        ).where(EnergyRollup.device_id == meter.id, EnergyRollup.width == width)
     )
     return {bucket: (kwh, resets, n) for bucket, kwh, resets, n in rows}
 
@@ -91,7 +92,9 @@ def cumulative_series(draw: st.DrawFn) -> Series:
     return series
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(series=cumulative_series())
 def test_rollups_equal_a_direct_computation(session: Session, world: World, series: Series) -> None:
     meter = world.meters["M-101"]
@@ -116,7 +119,9 @@ def test_late_data_is_rolled_up_through_the_backlog_alone(session: Session, worl
     session.execute(delete(Reading).where(Reading.device_id == meter.id, Reading.ts == missing[0]))
     rollups.refresh(session=session)  # nothing on the backlog: nothing changes
     session.execute(delete(EnergyRollup).where(EnergyRollup.device_id == meter.id))
-    rollups.rebuild(session.connection(), device_id=meter.id, zone=SHANGHAI, start=T0, end=series[-1][0])
+    rollups.rebuild(
+        session.connection(), device_id=meter.id, zone=SHANGHAI, start=T0, end=series[-1][0]
+    )
     assert_rollups_match(session, meter, series)
 
     late = (missing[0], missing[1] + 0.5)  # not on the straight line, so a wrong split shows

@@ -6,7 +6,6 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
@@ -60,7 +59,8 @@ def assert_rollups_match(session: Session, meter: Meter, series: Series) -> None
         want, got = expected(series, width), stored(session, meter, width)
         assert sorted(got) == sorted(want), width
         for bucket, (kwh, resets, n) in want.items():
-            assert got[bucket] == (pytest.approx(kwh, abs=1e-6), resets, n), (width, bucket)
+            kwh_got, resets_got, n_got = got[bucket]
+            assert (round(kwh_got, 6), resets_got, n_got) == (round(kwh, 6), resets, n), bucket
 
 
 def write(session: Session, meter: Meter, series: Series) -> None:

@@ -213,12 +213,13 @@ def _meter_consumption(
         session=session, meter=meter, metric=ENERGY_IMPORT, start=lo, before=hi
     )
     assert opening is not None
+    dialect = session.get_bind().dialect.name
     rise, resets = session.execute(
         text(
-            rollups.STEPS + f"SELECT sum({rollups.RISE}), sum({rollups.DROP}) FROM steps "
-            "WHERE ts >= :a"
+            rollups.steps(dialect) + f"SELECT sum({rollups.RISE}), sum({rollups.DROP}) "
+            "FROM steps WHERE ts >= :a"
         ).bindparams(*rollups.instant_params()),
-        {"device": meter.id, "a": lo, "b": hi},
+        {"devices": rollups.devices_param(dialect, [meter.id]), "a": lo, "b": hi},
     ).one()
     later = energy_service.first_reading(
         session=session, meter=meter, metric=ENERGY_IMPORT, start=hi

@@ -9,6 +9,7 @@ new value as that step's rise and is counted in `resets`. One SQL path for both 
 the bucket expressions differ (`date_bin` on PostgreSQL, text arithmetic on SQLite).
 """
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -26,22 +27,52 @@ from protocols.profiles import ENERGY_IMPORT
 WIDTHS = ("15m", "1h", "1d")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-# The register's steps over [a, b) of one meter, the reading before `a` included so the first
-# reading in the span has the step that leads to it. Shared by rollups and period consumption.
-STEPS = f"""
-WITH before AS (
-    SELECT ts, value FROM readings
-    WHERE device_id = :device AND metric = '{ENERGY_IMPORT}' AND ts < :a
-    ORDER BY ts DESC LIMIT 1
+_AMONG = {
+    "postgresql": "device_id = ANY(CAST(:devices AS bigint[]))",
+    "sqlite": "device_id IN (SELECT value FROM json_each(:devices))",
+}
+_BEFORE = {
+    # The newest reading before `a` of each meter: one index probe each.
+    "postgresql": f"""
+    SELECT p.device_id, p.ts, p.value FROM unnest(CAST(:devices AS bigint[])) AS d (id)
+    CROSS JOIN LATERAL (
+        SELECT device_id, ts, value FROM readings
+        WHERE device_id = d.id AND metric = '{ENERGY_IMPORT}' AND ts < :a
+        ORDER BY ts DESC LIMIT 1
+    ) AS p""",
+    # SQLite takes a bare column beside max() from the row that holds the max.
+    "sqlite": f"""
+    SELECT device_id, max(ts) AS ts, value FROM readings
+    WHERE {_AMONG["sqlite"]} AND metric = '{ENERGY_IMPORT}' AND ts < :a
+    GROUP BY device_id""",
+}
+
+
+def steps(dialect: str) -> str:
+    """A `steps` CTE: the energy register's readings of the meters `:devices` in [a, b), and
+    each meter's reading before `a`, so the first reading in the span has the step (`diff`)
+    that leads to it. Shared by the rollups and period consumption."""
+    return f"""
+WITH before AS ({_BEFORE[dialect]}
 ), span AS (
-    SELECT ts, value FROM before
+    SELECT device_id, ts, value FROM before
     UNION ALL
-    SELECT ts, value FROM readings
-    WHERE device_id = :device AND metric = '{ENERGY_IMPORT}' AND ts >= :a AND ts < :b
+    SELECT device_id, ts, value FROM readings
+    WHERE {_AMONG[dialect]} AND metric = '{ENERGY_IMPORT}' AND ts >= :a AND ts < :b
 ), steps AS (
-    SELECT ts, value, value - lag(value) OVER (ORDER BY ts) AS diff FROM span
+    SELECT device_id, ts, value,
+           value - lag(value) OVER (PARTITION BY device_id ORDER BY ts) AS diff
+    FROM span
 )
 """
+
+
+def devices_param(dialect: str, device_ids: Iterable[int]) -> object:
+    """`:devices` as each database takes a list: an array, or JSON for SQLite's json_each."""
+    ids = sorted(device_ids)
+    return ids if dialect == "postgresql" else json.dumps(ids)
+
+
 RISE = "CASE WHEN diff IS NULL THEN 0 WHEN diff < 0 THEN value ELSE diff END"
 DROP = "CASE WHEN diff < 0 THEN 1 ELSE 0 END"
 
@@ -89,22 +120,27 @@ def _bound(statement: str) -> TextClause:
 
 
 def recompute(
-    conn: Connection, *, device_id: int, zone: ZoneInfo, a: datetime, b: datetime
+    conn: Connection, *, device_ids: list[int], zone: ZoneInfo, a: datetime, b: datetime
 ) -> None:
-    """Replace one meter's rollups of every width with buckets in [a, b); `a` and `b` are
+    """Replace the meters' rollups of every width with buckets in [a, b); `a` and `b` are
     org-local midnights, so every bucket in the range is whole."""
-    sql = buckets(conn.dialect.name, zone)
-    params = {"device": device_id, "a": a, "b": b}
+    dialect = conn.dialect.name
+    sql, among = buckets(dialect, zone), _AMONG[dialect]
+    params = {"devices": devices_param(dialect, device_ids), "a": a, "b": b}
     conn.execute(
         delete(EnergyRollup).where(
-            EnergyRollup.device_id == device_id, EnergyRollup.bucket >= a, EnergyRollup.bucket < b
+            EnergyRollup.device_id.in_(device_ids),
+            EnergyRollup.bucket >= a,
+            EnergyRollup.bucket < b,
         )
     )
+    quarter = sql.of("15m", "ts")
     conn.execute(
         _bound(
-            STEPS + "INSERT INTO energy_rollups (width, device_id, bucket, kwh, resets, readings) "
-            f"SELECT '15m', :device, {sql.of('15m', 'ts')}, sum({RISE}), sum({DROP}), count(*) "
-            f"FROM steps WHERE ts >= :a GROUP BY {sql.of('15m', 'ts')}"
+            steps(dialect)
+            + "INSERT INTO energy_rollups (width, device_id, bucket, kwh, resets, readings) "
+            f"SELECT '15m', device_id, {quarter}, sum({RISE}), sum({DROP}), count(*) "
+            f"FROM steps WHERE ts >= :a GROUP BY device_id, {quarter}"
         ),
         params,
     )
@@ -114,7 +150,7 @@ def recompute(
             _bound(
                 "INSERT INTO energy_rollups (width, device_id, bucket, kwh, resets, readings) "
                 f"SELECT '{width}', device_id, {expression}, sum(kwh), sum(resets), sum(readings) "
-                "FROM energy_rollups WHERE width = '15m' AND device_id = :device "
+                f"FROM energy_rollups WHERE width = '15m' AND {among} "
                 f"AND bucket >= :a AND bucket < :b GROUP BY device_id, {expression}"
             ),
             params,
@@ -122,17 +158,18 @@ def recompute(
 
 
 def direct(
-    conn: Connection, *, device_id: int, zone: ZoneInfo, width: str, a: datetime, b: datetime
+    conn: Connection, *, device_ids: list[int], zone: ZoneInfo, width: str, a: datetime, b: datetime
 ) -> dict[datetime, tuple[float, int, int]]:
-    """What the rollups of one meter hold for buckets in [a, b), computed from the readings
-    (for comparison: tests, and the `queries` benchmark's figures without rollups)."""
-    bucket = buckets(conn.dialect.name, zone).of(width, "ts")
+    """What the rollups of the meters hold for buckets in [a, b) (summed over the meters, before
+    CT ratios), computed from the readings: for tests, and the `queries` benchmark."""
+    dialect = conn.dialect.name
+    bucket = buckets(dialect, zone).of(width, "ts")
     rows = conn.execute(
         _bound(
-            STEPS + f"SELECT {bucket}, sum({RISE}), sum({DROP}), count(*) FROM steps "
+            steps(dialect) + f"SELECT {bucket}, sum({RISE}), sum({DROP}), count(*) FROM steps "
             f"WHERE ts >= :a GROUP BY {bucket}"
         ),
-        {"device": device_id, "a": a, "b": b},
+        {"devices": devices_param(dialect, device_ids), "a": a, "b": b},
     )
     return {_aware(at): (kwh, resets, n) for at, kwh, resets, n in rows}
 
@@ -154,32 +191,52 @@ def refresh(*, session: Session) -> int:
     for device_id, day in taken:
         by_device.setdefault(device_id, []).append(day)
     zones = _zones(session, by_device)
-    conn = session.connection()
+    spans: dict[tuple[datetime, datetime, ZoneInfo], list[int]] = {}
     for device_id, days in sorted(by_device.items()):
         if device_id not in zones:  # a meter deleted since its readings came
             continue
         for a, b in _spans(sorted(days)):
-            rebuild(conn, device_id=device_id, zone=zones[device_id], start=a, end=b)
+            spans.setdefault((a, b, zones[device_id]), []).append(device_id)
+    conn = session.connection()
+    for (a, b, zone), device_ids in spans.items():  # usually one: today, for every meter
+        rebuild(conn, device_ids=device_ids, zone=zone, start=a, end=b)
     return len(taken)
 
 
 def rebuild(
-    conn: Connection, *, device_id: int, zone: ZoneInfo, start: datetime, end: datetime
+    conn: Connection, *, device_ids: list[int], zone: ZoneInfo, start: datetime, end: datetime
 ) -> None:
-    """Recompute a meter's rollups over whole org-local days covering [start, end), and the day
-    of its next reading after them (whose first step starts before it)."""
+    """Recompute the meters' rollups over whole org-local days covering [start, end), and for
+    each the day of its next reading after them (whose step starts before it)."""
     a = local_midnight(start, zone)
     b = local_midnight(end - timedelta(microseconds=1), zone, after=True)
+    dialect = conn.dialect.name
     following = conn.execute(
-        _bound(
-            f"SELECT min(ts) FROM readings WHERE device_id = :device "
-            f"AND metric = '{ENERGY_IMPORT}' AND ts >= :b AND ts >= :a"
-        ),
-        {"device": device_id, "a": a, "b": b},
-    ).scalar()
-    if following is not None:
-        b = local_midnight(_aware(following), zone, after=True)
-    recompute(conn, device_id=device_id, zone=zone, a=a, b=b)
+        _bound(_FOLLOWING[dialect]), {"devices": devices_param(dialect, device_ids), "a": a, "b": b}
+    )
+    ends: dict[datetime, list[int]] = {}
+    for device_id, ts in following:
+        last = b if ts is None else local_midnight(_aware(ts), zone, after=True)
+        ends.setdefault(last, []).append(device_id)
+    for silent in set(device_ids) - {d for group in ends.values() for d in group}:
+        ends.setdefault(b, []).append(silent)  # SQLite leaves out meters with nothing after b
+    for last, group in ends.items():
+        recompute(conn, device_ids=group, zone=zone, a=a, b=last)
+
+
+# Each meter's first reading at or after `b` (`:a` is there to be bound, as every statement
+# here binds it).
+_FOLLOWING = {
+    "postgresql": f"""
+    SELECT d.id, (
+        SELECT min(ts) FROM readings
+        WHERE device_id = d.id AND metric = '{ENERGY_IMPORT}' AND ts >= :b AND ts >= :a
+    ) FROM unnest(CAST(:devices AS bigint[])) AS d (id)""",
+    "sqlite": f"""
+    SELECT device_id, min(ts) FROM readings
+    WHERE {_AMONG["sqlite"]} AND metric = '{ENERGY_IMPORT}' AND ts >= :b AND ts >= :a
+    GROUP BY device_id""",
+}
 
 
 def _aware(value: object) -> datetime:

@@ -120,7 +120,7 @@ def test_late_data_is_rolled_up_through_the_backlog_alone(session: Session, worl
     rollups.refresh(session=session)  # nothing on the backlog: nothing changes
     session.execute(delete(EnergyRollup).where(EnergyRollup.device_id == meter.id))
     rollups.rebuild(
-        session.connection(), device_id=meter.id, zone=SHANGHAI, start=T0, end=series[-1][0]
+        session.connection(), device_ids=[meter.id], zone=SHANGHAI, start=T0, end=series[-1][0]
     )
     assert_rollups_match(session, meter, series)
 

@@ -26,6 +26,7 @@ from protocols.profiles import ENERGY_IMPORT
 
 WIDTHS = ("15m", "1h", "1d")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+WORK_MEM = "64MB"
 
 _AMONG = {
     "postgresql": "device_id = ANY(CAST(:devices AS bigint[]))",
@@ -127,6 +128,8 @@ def recompute(
     dialect = conn.dialect.name
     sql, among = buckets(dialect, zone), _AMONG[dialect]
     params = {"devices": devices_param(dialect, device_ids), "a": a, "b": b}
+    if dialect == "postgresql":  # sorting a building's month in memory, not in temp files
+        conn.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
     conn.execute(
         delete(EnergyRollup).where(
             EnergyRollup.device_id.in_(device_ids),

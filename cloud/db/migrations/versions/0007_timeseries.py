@@ -44,9 +44,6 @@ def upgrade() -> None:
         sa.Column("resets", sa.Integer(), nullable=False),
         sa.Column("readings", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("width", "device_id", "bucket", name="pk_energy_rollups"),
-        sa.ForeignKeyConstraint(
-            ["device_id"], ["meters.id"], name="fk_energy_rollups_device_id_meters"
-        ),
     )
     op.create_table(
         "energy_rollup_backlog",

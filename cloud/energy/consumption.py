@@ -77,6 +77,19 @@ def scope_meters(
     return list(session.scalars(visible.where(Meter.unit_id.in_(units)).order_by(Meter.code)))
 
 
+def building_codes(*, session: Session, actor: Actor) -> list[str]:
+    """Codes of the org's buildings, for staff to choose among."""
+    if actor.is_tenant:
+        raise Forbidden("a building's energy is for the park's staff")
+    codes = session.scalars(
+        select(Building.code)
+        .where(Building.org_id == actor.org_id)
+        .distinct()
+        .order_by(Building.code)
+    )
+    return list(codes)
+
+
 def _windows(
     session: Session, actor: Actor, meters: list[Meter], start: datetime, end: datetime
 ) -> dict[int, Window]:

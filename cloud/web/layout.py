@@ -24,6 +24,7 @@ CONSOLE_PAGES: Final = (
     ("/board", "nav.board"),
     ("/contracts", "nav.contracts"),
     ("/work-orders", "nav.work_orders"),
+    ("/energy", "nav.energy"),
 )
 
 

@@ -7,6 +7,7 @@ from nicegui import ui
 from nicegui.storage import Storage
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.energy import web as energy_web
 from cloud.leasing.contracts import web as contracts
 from cloud.properties import web as properties_web
 from cloud.settings import Settings
@@ -21,7 +22,7 @@ def mount_ui(app: FastAPI, *, settings: Settings, sessions: sessionmaker[Session
     """Add the UI pages to `app`. NiceGUI allows this once per process."""
     ctx = WebContext(settings=settings, sessions=sessions)
     _keep_browser_storage_in(settings.storage_dir)
-    for pages in (login, dashboard, tenant, properties_web, contracts, workorders):
+    for pages in (login, dashboard, tenant, properties_web, contracts, workorders, energy_web):
         pages.register(ctx)
     ui.add_css(FONT_CSS, shared=True)
     ui.run_with(

@@ -65,7 +65,7 @@ async def _blocks(ctx: WebContext) -> None:
         with ui.row().classes("items-end gap-4"):
             building = ui.select(
                 buildings, value=buildings[0] if buildings else None, label=t("energy.building")
-            )
+            ).classes("min-w-[8rem]")
             month = ui.input(t("energy.month"), value=f"{today:%Y-%m}").props("mask='####-##'")
         days_total = ui.label().classes("text-sm text-grey-7")
         days_chart = _chart("bar")

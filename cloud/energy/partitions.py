@@ -42,6 +42,13 @@ def partition_name(month: date) -> str:
     return f"readings_{month:%Y%m}"
 
 
+def natively_partitioned(conn: Connection) -> bool:
+    """Whether `readings` is the partitioned table of this module (not a TimescaleDB hypertable,
+    whose chunks are its business)."""
+    kind = conn.scalar(text("SELECT relkind FROM pg_class WHERE oid = 'public.readings'::regclass"))
+    return bool(kind == "p")
+
+
 def existing(conn: Connection) -> set[date]:
     """The months that have a partition (the default partition is not one)."""
     names = conn.scalars(
@@ -57,7 +64,7 @@ def ensure_months(conn: Connection, months: Iterable[date]) -> list[date]:
     """Create the partitions of `months` that are missing; return those created. Runs in the
     caller's transaction: a concurrent caller waits on the lock, then finds them made."""
     wanted = set(months) - _known
-    if not wanted:
+    if not wanted or not natively_partitioned(conn):
         return []
     found = existing(conn)
     _known.update(found & wanted)  # only grows: partitions are never dropped here
@@ -106,6 +113,8 @@ def maintain(conn: Connection, *, now: datetime, ahead: int = 3) -> list[date]:
     months = [month_of(now)]
     for _ in range(ahead):
         months.append(next_month(months[-1]))
+    if not natively_partitioned(conn):
+        return []
     return ensure_months(conn, [*months, *months_in_default(conn)])
 
 

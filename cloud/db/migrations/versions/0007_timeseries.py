@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-from cloud.energy import partitions
+from cloud.energy import partitions, timescale
+from cloud.settings import Settings
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -30,7 +31,13 @@ _COLUMNS = "device_id, metric, ts, value"
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    conn = op.get_bind()
+    version = timescale.installed_version(conn) if conn.dialect.name == "postgresql" else None
+    if version is not None:  # a hypertable, its policies and continuous aggregates
+        op.execute(f"ALTER TABLE readings DROP CONSTRAINT {FK_READINGS}")
+        for statement in timescale.setup_statements(version, zone=Settings().timezone):
+            op.execute(statement)
+    elif conn.dialect.name == "postgresql":
         _partition_readings()
     else:
         with op.batch_alter_table("readings") as batch:
@@ -80,7 +87,11 @@ def _partition_readings() -> None:
 def downgrade() -> None:
     op.drop_table("energy_rollup_backlog")
     op.drop_table("energy_rollups")
-    if op.get_bind().dialect.name == "postgresql":
+    conn = op.get_bind()
+    if conn.dialect.name == "postgresql":
+        if timescale.installed_version(conn) is not None:
+            for statement in timescale.teardown_statements():
+                op.execute(statement)
         op.execute("ALTER TABLE readings RENAME TO readings_partitioned")
         op.execute("ALTER TABLE readings_partitioned RENAME CONSTRAINT pk_readings TO pk_old")
         op.execute(
@@ -91,7 +102,7 @@ def downgrade() -> None:
         )
         op.execute(f"INSERT INTO readings ({_COLUMNS}) SELECT {_COLUMNS} FROM readings_partitioned")
         op.execute("DROP TABLE readings_partitioned")
-        op.execute(f"DROP SCHEMA {partitions.SCHEMA} CASCADE")
+        op.execute(f"DROP SCHEMA IF EXISTS {partitions.SCHEMA} CASCADE")
         partitions.forget_known()
     else:
         with op.batch_alter_table("readings") as batch:

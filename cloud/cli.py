@@ -205,6 +205,24 @@ def maintenance() -> None:
     typer.echo(f"{len(opened)} maintenance work order(s)")
 
 
+@app.command("energy-upkeep")
+def energy_upkeep() -> None:
+    """Make readings' partitions ahead and bring the energy rollups up to date (run it from
+    cron every minute or so; each run takes only what changed since the last)."""
+    from cloud.db.engine import make_engine, make_sessionmaker
+    from cloud.energy.jobs import keep_up
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine).begin() as session:
+        done = keep_up(session=session)
+    engine.dispose()
+    typer.echo(
+        f"{len(done.partitions_made)} partition(s) made, "
+        f"{done.backlog_taken} meter-day(s) rolled up"
+    )
+
+
 @app.command()
 def seed(
     site_config: Annotated[

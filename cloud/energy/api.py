@@ -6,8 +6,16 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from cloud.deps import CurrentActor, SessionDep
-from cloud.energy import service
-from cloud.energy.schemas import MeterRead, MeterSnapshot, ReadingCreate, ReadingRead
+from cloud.energy import consumption, service
+from cloud.energy.consumption import Scope, Width
+from cloud.energy.schemas import (
+    EnergySeries,
+    MeterRead,
+    MeterSnapshot,
+    PeriodConsumption,
+    ReadingCreate,
+    ReadingRead,
+)
 
 router = APIRouter(tags=["energy"])
 
@@ -47,3 +55,51 @@ def record_readings(
 @router.get("/readings/latest", response_model=list[MeterSnapshot])
 def latest_readings(session: SessionDep, actor: CurrentActor) -> list[MeterSnapshot]:
     return service.latest_readings(session=session, actor=actor)
+
+
+Start = Annotated[AwareDatetime, Query(description="inclusive, with a time zone")]
+End = Annotated[AwareDatetime, Query(description="exclusive, with a time zone")]
+SiteCode = Annotated[
+    str | None, Query(description="for a building: its site, when several have that code")
+]
+
+
+@router.get("/energy/{scope}/{code}/series", response_model=EnergySeries)
+def energy_series(
+    scope: Scope,
+    code: str,
+    width: Width,
+    start: Start,
+    end: End,
+    session: SessionDep,
+    actor: CurrentActor,
+    site: SiteCode = None,
+) -> EnergySeries:
+    """kWh per bucket (15m, 1h, 1d, 1mo; days and months in the org's time zone) of a meter,
+    unit, tenant or building, from the rollups."""
+    return consumption.series(
+        session=session,
+        actor=actor,
+        scope=scope,
+        code=code,
+        width=width,
+        start=start,
+        end=end,
+        site_code=site,
+    )
+
+
+@router.get("/energy/{scope}/{code}/consumption", response_model=PeriodConsumption)
+def energy_consumption(
+    scope: Scope,
+    code: str,
+    start: Start,
+    end: End,
+    session: SessionDep,
+    actor: CurrentActor,
+    site: SiteCode = None,
+) -> PeriodConsumption:
+    """kWh over [start, end) from the energy registers at its boundaries, per meter."""
+    return consumption.consumption(
+        session=session, actor=actor, scope=scope, code=code, start=start, end=end, site_code=site
+    )

@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Double, ForeignKey, Identity, String, UniqueConstraint
+from sqlalchemy import Double, ForeignKey, Identity, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cloud.db.base import Base, IdType, Ratio, UTCDateTime
@@ -30,11 +30,43 @@ class Meter(Base):
 
 
 class Reading(Base):
-    """One value of one metric of one device at one instant (device time)."""
+    """One value of one metric of one device at one instant (device time).
+
+    No foreign key to `meters`: checked row by row it halved ingest, and ingest already stores
+    only readings of devices it found among the agent's meters (the rest become dead letters).
+    On PostgreSQL the table is partitioned by month (`cloud.energy.partitions`)."""
 
     __tablename__ = "readings"
 
-    device_id: Mapped[int] = mapped_column(ForeignKey("meters.id"), primary_key=True)
+    device_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=False)
     metric: Mapped[str] = mapped_column(String(64), primary_key=True)
     ts: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     value: Mapped[float] = mapped_column(Double)
+
+
+class EnergyRollup(Base):
+    """Energy a meter counted in one bucket (`15m`, `1h`, or `1d` in the org's time zone): the
+    register's rise from the last reading before the bucket to the last one in it, in register
+    units (before the CT ratio). A register that went down (meter replaced, or rolled over)
+    counts its new value as the rise of that step, and `resets` says it happened."""
+
+    __tablename__ = "energy_rollups"
+
+    width: Mapped[str] = mapped_column(String(4), primary_key=True)
+    device_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=False)
+    """No foreign key: rows come only from readings (whose meters are checked at ingest), and
+    checking each of a year's rollup rows would double the job's time."""
+    bucket: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    kwh: Mapped[float] = mapped_column(Double)
+    resets: Mapped[int] = mapped_column(Integer)
+    readings: Mapped[int] = mapped_column(Integer)
+
+
+class RollupBacklog(Base):
+    """A meter and UTC day whose energy readings changed since the rollups were last brought
+    up to date; ingest writes it (no foreign key, for the same reason as `readings`)."""
+
+    __tablename__ = "energy_rollup_backlog"
+
+    device_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=False)
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)

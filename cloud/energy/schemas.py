@@ -49,3 +49,44 @@ class ReadingCreate(BaseModel):
     metric: str = Field(min_length=1, max_length=64, examples=["energy_import"])
     ts: AwareDatetime
     value: float = Field(allow_inf_nan=False)
+
+
+class SeriesPoint(BaseModel):
+    bucket: AwareDatetime = Field(description="start of the bucket (UTC)")
+    kwh: float = Field(description="energy in the bucket, CT ratio applied")
+    resets: int = Field(description="steps down of a register in it (meter replaced, rollover)")
+    readings: int
+
+
+class EnergySeries(BaseModel):
+    scope: str
+    code: str
+    width: str
+    meters: list[str]
+    points: list[SeriesPoint]
+
+
+class MeterConsumption(BaseModel):
+    meter_code: str
+    opening_ts: AwareDatetime
+    opening_register: float = Field(description="the register's last reading before the start")
+    closing_ts: AwareDatetime
+    closing_register: float = Field(description="the register's last reading before the end")
+    ct_ratio: float
+    kwh: float
+    resets: int = Field(
+        description="times the register went down (meter replaced, or rolled over): its new "
+        "count is added instead of the fall"
+    )
+    partial: bool = Field(
+        description="no reading before the start, or none yet after the end: the figure may grow"
+    )
+
+
+class PeriodConsumption(BaseModel):
+    scope: str
+    code: str
+    start: AwareDatetime
+    end: AwareDatetime
+    kwh: float
+    meters: list[MeterConsumption]

@@ -1,14 +1,20 @@
 """How a batch's receipts and readings reach their tables, the one place the two databases part:
-on PostgreSQL binary COPY into per-connection staging tables, then INSERT … SELECT … ON CONFLICT
-DO NOTHING; on SQLite (the demo) plain inserts that ignore duplicates."""
+on PostgreSQL binary COPY (readings straight into their table, after making sure the months'
+partitions exist; receipts, and readings that clash, through per-connection staging tables and
+INSERT … SELECT … ON CONFLICT DO NOTHING); on SQLite (the demo) plain inserts that ignore
+duplicates. Either way the meters and days whose energy register got readings go on
+the rollups' backlog."""
 
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy.orm import Session
 
 from cloud.db.upsert import insert_ignoring_duplicates
+from cloud.energy import partitions
 from cloud.energy.models import Reading
+from cloud.energy.rollups import note_for_rollups
 from cloud.ingest.models import IngestReceipt
 
 Key = tuple[int, int, int]
@@ -49,6 +55,7 @@ def insert_readings(session: Session, rows: list[ReadingRow]) -> None:
         insert_ignoring_duplicates(session, Reading),
         [dict(zip(columns, r, strict=True)) for r in rows],
     )
+    note_for_rollups(session, rows)
 
 
 def _on_postgresql(session: Session) -> bool:
@@ -95,16 +102,31 @@ def _copy_receipts(session: Session, keys: list[Key]) -> set[Key]:
 
 
 def _copy_readings(session: Session, rows: list[ReadingRow]) -> None:
+    """COPY straight into `readings`, inside a savepoint; only when a row is there already (a
+    record sent again under another seq, or twice in one batch) stage them and move those that
+    are new. Receipts have already dropped resent records, so that is rare, and the common
+    case costs what COPY costs."""
+    first, last = min(r[2] for r in rows), max(r[2] for r in rows)
+    partitions.ensure_months(session.connection(), partitions.months_between(first, last))
     connection = _psycopg(session)
-    with connection.cursor() as cursor:
-        cursor.execute(_STAGE_READINGS)
-        with cursor.copy(
-            "COPY ingest_staged_readings (device_id, metric, ts, value) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types(["int8", "text", "timestamptz", "float8"])
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(_MOVE_READINGS)
+    try:
+        with connection.transaction(), connection.cursor() as cursor:
+            _copy_rows(cursor, "readings", rows)
+    except psycopg.errors.UniqueViolation:
+        with connection.cursor() as cursor:
+            cursor.execute(_STAGE_READINGS)
+            _copy_rows(cursor, "ingest_staged_readings", rows)
+            cursor.execute(_MOVE_READINGS)
+    note_for_rollups(session, rows)
+
+
+def _copy_rows(cursor: Any, table: str, rows: list[ReadingRow]) -> None:
+    with cursor.copy(
+        f"COPY {table} (device_id, metric, ts, value) FROM STDIN (FORMAT BINARY)"
+    ) as copy:
+        copy.set_types(["int8", "text", "timestamptz", "float8"])
+        for row in rows:
+            copy.write_row(row)
 
 
 def _psycopg(session: Session) -> Any:

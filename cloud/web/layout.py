@@ -18,24 +18,30 @@ body, .q-field, .q-table, .q-btn {
 .tabular { font-variant-numeric: tabular-nums; }
 """
 
-# The staff console's pages, in the order of its navigation: (path, translation key).
-CONSOLE_PAGES: Final = (
-    ("/", "nav.dashboard"),
-    ("/board", "nav.board"),
-    ("/leads", "nav.leads"),
-    ("/contracts", "nav.contracts"),
-    ("/work-orders", "nav.work_orders"),
-    ("/devices", "nav.devices"),
-    ("/alarms", "nav.alarms"),
-    ("/parking", "nav.parking"),
-    ("/access", "nav.access"),
-    ("/imports", "nav.imports"),
-    ("/equipment", "nav.equipment"),
-    ("/inspections", "nav.inspections"),
-    ("/notices", "nav.notices"),
-    ("/payments", "nav.payments"),
-    ("/billing", "nav.billing"),
+# The staff console's navigation, in groups: (group key, ((path, translation key), ...)).
+NAV_GROUPS: Final = (
+    (
+        "nav.group.overview",
+        (("/", "nav.dashboard"), ("/board", "nav.board"), ("/energy", "nav.energy")),
+    ),
+    (
+        "nav.group.leasing",
+        (("/leads", "nav.leads"), ("/contracts", "nav.contracts"), ("/imports", "nav.imports")),
+    ),
+    ("nav.group.finance", (("/billing", "nav.billing"), ("/payments", "nav.payments"))),
+    (
+        "nav.group.operations",
+        (
+            ("/work-orders", "nav.work_orders"),
+            ("/equipment", "nav.equipment"),
+            ("/inspections", "nav.inspections"),
+            ("/notices", "nav.notices"),
+        ),
+    ),
+    ("nav.group.security", (("/parking", "nav.parking"), ("/access", "nav.access"))),
+    ("nav.group.iot", (("/devices", "nav.devices"), ("/alarms", "nav.alarms"))),
 )
+CONSOLE_PAGES: Final = tuple(page for _group, pages in NAV_GROUPS for page in pages)
 
 # Things other packages draw into every signed-in page's header, left of the language switch
 # (the notification bell); each is added once, when its package registers its pages.
@@ -72,11 +78,13 @@ def frame(
     """
     ui.page_title(f"{title} · {t('app.title')}")
     with ui.header(elevated=True).classes("items-center gap-3 px-4 py-2 bg-primary"):
-        ui.label(t("app.title")).classes("text-lg font-bold")
         if not narrow:
-            _navigation(current)
-            if current is None:  # a page outside the navigation says where one is
-                ui.label(title).classes("text-base opacity-90")
+            menu = ui.button(icon="menu").props(
+                f'flat round dense color=white aria-label="{t("app.menu")}"'
+            )
+        ui.label(t("app.title")).classes("text-lg font-bold")
+        if not narrow and current is None:  # a page outside the navigation says where one is
+            ui.label(title).classes("text-base opacity-90")
         ui.space()
         if not narrow:
             ui.label(t("app.signed_in_as", name=user_name)).classes("text-sm opacity-90")
@@ -86,6 +94,9 @@ def frame(
         ui.button(icon="logout", on_click=_leave).props(
             f'flat round dense color=white aria-label="{t("app.logout")}"'
         ).tooltip(t("app.logout"))
+    if not narrow:
+        drawer = _navigation(current)
+        menu.on_click(drawer.toggle)
     width = "max-w-md" if narrow else "max-w-7xl"
     with ui.column().classes(f"w-full {width} mx-auto p-3 gap-4"):
         ui.label(title).classes("text-xl font-bold")
@@ -94,14 +105,20 @@ def frame(
         yield
 
 
-def _navigation(current: str | None) -> None:
-    with ui.element("nav").classes("flex gap-1"):
-        for path, key in CONSOLE_PAGES:
-            link = ui.link(t(key), path).classes("px-3 py-1 rounded text-white no-underline")
-            if path == current:
-                link.classes("bg-white/20 font-medium").props('aria-current="page"')
-            else:
-                link.classes("opacity-90 hover:bg-white/10")
+def _navigation(current: str | None) -> ui.left_drawer:
+    """The console's pages in a side drawer, by group; folded away on a narrow screen."""
+    drawer = ui.left_drawer(value=True, bordered=True).props("width=188 breakpoint=900")
+    with drawer.classes("bg-grey-1 px-0 py-2"), ui.element("nav").classes("flex flex-col"):
+        for group, pages in NAV_GROUPS:
+            ui.label(t(group)).classes("px-4 pt-3 pb-1 text-xs font-medium text-grey-7")
+            for path, key in pages:
+                link = ui.link(t(key), path).classes("px-5 py-1 no-underline text-grey-10")
+                if path == current:
+                    link.classes("bg-primary/10 text-primary font-medium")
+                    link.props('aria-current="page"')
+                else:
+                    link.classes("hover:bg-grey-3")
+    return drawer
 
 
 def _leave() -> None:

@@ -11,6 +11,7 @@ from cloud.access import web as access_web
 from cloud.alarms import web as alarms_web
 from cloud.billing import web as billing
 from cloud.devices import web as devices_web
+from cloud.energy import web as energy_web
 from cloud.leasing.contracts import web as contracts
 from cloud.leasing.imports import web as imports
 from cloud.leasing.leads import web as leads
@@ -37,23 +38,22 @@ def mount_ui(app: FastAPI, *, settings: Settings, sessions: sessionmaker[Session
         login,
         dashboard,
         tenant,
+        notifications,
         properties_web,
-        contracts,
         leads,
+        contracts,
         imports,
+        billing,
+        payments,
         workorders,
+        maintenance,
+        web_inspections,
+        tenant_services,
+        energy_web,
         devices_web,
         alarms_web,
         parking_web,
         access_web,
-        workorders,
-        notifications,
-        maintenance,
-        web_inspections,
-        tenant_services,
-        workorders,
-        payments,
-        billing,
     ):
         pages.register(ctx)
     ui.add_css(FONT_CSS, shared=True)

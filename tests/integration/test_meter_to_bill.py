@@ -79,7 +79,9 @@ def _counts(sessions: sessionmaker[Session]) -> tuple[dict[str, int], int, int, 
     with sessions() as session:
         per_meter = dict(
             session.execute(
-                select(Meter.code, func.count()).join(Reading).group_by(Meter.code)
+                select(Meter.code, func.count())
+                .join(Reading, Reading.device_id == Meter.id)
+                .group_by(Meter.code)
             ).all()
         )
         receipts, top = session.execute(select(func.count(), func.max(IngestReceipt.seq))).one()

@@ -37,6 +37,7 @@ def _keys_used() -> set[str]:
     used |= {style.label_key for style in properties_web.STATUS_STYLES.values()}
     used |= set(properties_web.RENT_LABELS.values())
     used |= {key for _path, key in layout.CONSOLE_PAGES}
+    used |= {group for group, _pages in layout.NAV_GROUPS}
     used |= {key for _path, key, _icon in tenant.TENANT_PAGES}
     labels = (
         workorders_web.STATE_KEYS,

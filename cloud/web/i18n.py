@@ -84,7 +84,7 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
     "rent.free_rent": ("免租期", "Rent-free"),
     "rent.billing": ("计租中", "Billing"),
     "rent.suspended": ("暂停计租", "Rent suspended"),
-    "mobile.title": ("我的用电", "My electricity"),
+    "mobile.title": ("租户服务", "Tenant services"),
     "mobile.meter": ("电表 {code}", "Meter {code}"),
     "mobile.charge": ("本月电费", "This month's electricity"),
     "mobile.usage": ("用电 {kwh} kWh × {tariff}", "{kwh} kWh × {tariff}"),

@@ -22,10 +22,10 @@ from cloud.access.schemas import (
     VisitorPass,
     VisitorRead,
 )
-from cloud.errors import ParkopsError, Unauthenticated
 from cloud.identity.actor import Actor
 from cloud.properties import service as properties_service
-from cloud.web.auth import WebContext, as_user, sign_out, signed_in
+from cloud.web.auth import WebContext, signed_in
+from cloud.web.calls import call as _call
 from cloud.web.formatting import local_time
 from cloud.web.i18n import t
 from cloud.web.layout import frame, section
@@ -67,18 +67,6 @@ def _column(name: str, label: str) -> dict[str, Any]:
 
 def _when(instant: datetime | None, zone: Any) -> str:
     return local_time(instant, zone)[:16] if instant else "—"
-
-
-async def _call(ctx: WebContext, call: Any, /, **arguments: Any) -> Any:
-    try:
-        return await as_user(ctx, call, **arguments)
-    except Unauthenticated:
-        sign_out()
-        ui.navigate.to("/login")
-    except ParkopsError as error:
-        text = t("app.error", message=str(error))
-        ui.notify(text, type="negative", position="top", group=text)
-    return None
 
 
 def register(ctx: WebContext) -> None:

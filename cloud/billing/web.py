@@ -9,16 +9,15 @@ from typing import Any, TypeVar
 
 from fastapi.responses import RedirectResponse
 from nicegui import ui
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from cloud.billing import arrears, ledger, reports, runs
 from cloud.billing.schemas import Ageing, BillDetail, BillRead, RunPreview, TenantBalance
-from cloud.errors import ParkopsError, Unauthenticated
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
 from cloud.leasing import service as leasing_service
-from cloud.web.auth import WebContext, as_user, sign_out, signed_in
+from cloud.web.auth import WebContext, signed_in
+from cloud.web.calls import call as _call
 from cloud.web.formatting import cny
 from cloud.web.i18n import t
 from cloud.web.layout import frame, section
@@ -102,19 +101,6 @@ def _pay(
     tenant = leasing_service.get_tenant(session=session, actor=actor, code=tenant_code)
     ledger.receive_payment(session=session, actor=actor, tenant_id=tenant.id, amount=amount, **rest)
     return ledger.tenant_balance(session=session, actor=actor, tenant_id=tenant.id)
-
-
-async def _call(ctx: WebContext, call: Callable[..., T], /, **arguments: Any) -> T | None:
-    """`call` as the signed-in user; None after showing what went wrong."""
-    try:
-        return await as_user(ctx, call, **arguments)
-    except Unauthenticated:
-        sign_out()
-        ui.navigate.to("/login")
-    except (ParkopsError, ValidationError) as error:
-        message = t("app.error", message=str(error))
-        ui.notify(message, type="negative", position="top", group=message)
-    return None
 
 
 def _columns(*names: str) -> list[dict[str, Any]]:

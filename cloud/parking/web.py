@@ -10,14 +10,14 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 from sqlalchemy.orm import Session
 
-from cloud.errors import ParkopsError, Unauthenticated
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
 from cloud.parking import reports, sessions
 from cloud.parking.api import session_read
 from cloud.parking.models import SessionState
 from cloud.parking.schemas import RevenueRow, ReviewSettlement, SessionRead
-from cloud.web.auth import WebContext, as_user, sign_out, signed_in
+from cloud.web.auth import WebContext, signed_in
+from cloud.web.calls import call as _call
 from cloud.web.formatting import cny, local_time
 from cloud.web.i18n import t
 from cloud.web.layout import frame, section
@@ -66,18 +66,6 @@ def _reason(text: str) -> str:
     text = text.replace(sessions.NO_ENTRY, t("pk.why.no_entry"))
     text = text.replace(sessions.ENTERED_TWICE, t("pk.why.entered_twice"))
     return _TOO_LONG.sub(lambda m: t("pk.why.too_long", days=m.group(1)), text)
-
-
-async def _call(ctx: WebContext, call: Any, /, **arguments: Any) -> Any:
-    try:
-        return await as_user(ctx, call, **arguments)
-    except Unauthenticated:
-        sign_out()
-        ui.navigate.to("/login")
-    except ParkopsError as error:
-        text = t("app.error", message=str(error))
-        ui.notify(text, type="negative", position="top", group=text)
-    return None
 
 
 def register(ctx: WebContext) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cloud.billing import ledger
 from cloud.billing.schemas import OpenItem
-from cloud.errors import ParkopsError, Unauthenticated
+from cloud.errors import ParkopsError
 from cloud.identity.actor import Actor
 from cloud.payments import invoices, reconciliation, service
 from cloud.payments.models import LineStatus, NotificationOutcome, OrderStatus
@@ -27,7 +27,8 @@ from cloud.payments.schemas import (
     OrderCreate,
     OrderRead,
 )
-from cloud.web.auth import WebContext, as_user, sign_out, signed_in
+from cloud.web.auth import WebContext, as_user, signed_in
+from cloud.web.calls import call as _call
 from cloud.web.formatting import cny, local_time
 from cloud.web.i18n import t
 from cloud.web.layout import frame, section
@@ -87,19 +88,6 @@ def _notifications(*, session: Session, actor: Actor) -> list[NotificationRead]:
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-async def _call(ctx: WebContext, call: Callable[..., T], /, **arguments: Any) -> T | None:
-    """`call` as the signed-in user; None after showing what went wrong."""
-    try:
-        return await as_user(ctx, call, **arguments)
-    except Unauthenticated:
-        sign_out()
-        ui.navigate.to("/login")
-    except (ParkopsError, ValidationError) as error:
-        message = t("app.error", message=str(error))
-        ui.notify(message, type="negative", position="top", group=message)
-    return None
 
 
 def _status(status: OrderStatus) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
 from cloud.web.auth import WebContext
+from cloud.web.calls import call as call_service
 from cloud.web.i18n import t
 from cloud.web.layout import section
 from cloud.workorders import reports, service
@@ -18,7 +19,6 @@ from cloud.workorders.schemas import CategoryRead, SlaFigures, WorkOrderCreate
 from cloud.workorders.web_parts import (
     PRIORITY_KEYS,
     STATE_KEYS,
-    call_service,
     chosen,
     column,
     due,

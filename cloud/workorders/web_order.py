@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from cloud.identity.actor import Actor
 from cloud.web.auth import WebContext
+from cloud.web.calls import call as call_service
 from cloud.web.formatting import cny
 from cloud.web.i18n import t
 from cloud.web.layout import section
@@ -29,7 +30,6 @@ from cloud.workorders.web_parts import (
     PRIORITY_KEYS,
     SOURCE_KEYS,
     STATE_KEYS,
-    call_service,
     decimal_of,
     due,
     parsed,

@@ -10,9 +10,8 @@ from nicegui import ui
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from cloud.errors import Invalid, ParkopsError, Unauthenticated
+from cloud.errors import Invalid, ParkopsError
 from cloud.identity.actor import Actor
-from cloud.web.auth import WebContext, as_user, sign_out
 from cloud.web.formatting import local_time
 from cloud.web.i18n import t
 from cloud.workorders import service
@@ -49,20 +48,6 @@ STATE_COLOURS: Final = {
     State.done: "teal",
     State.closed: "green",
 }
-
-
-async def call_service(ctx: WebContext, call: Callable[..., T], /, **arguments: Any) -> T | None:
-    """`call` as the signed-in user; None after showing what went wrong (or leaving for /login)."""
-    try:
-        return await as_user(ctx, call, **arguments)
-    except Unauthenticated:
-        sign_out()
-        ui.navigate.to("/login")
-    except ValidationError as error:
-        notify_error(first_problem(error))
-    except ParkopsError as error:
-        notify_error(str(error))
-    return None
 
 
 def notify_error(message: str) -> None:

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 from cloud.identity.actor import Actor
 from cloud.properties import service as properties_service
 from cloud.web.auth import WebContext
+from cloud.web.calls import call as call_service
 from cloud.web.i18n import t
 from cloud.workorders import attachments, service
 from cloud.workorders.models import State
 from cloud.workorders.schemas import RatingCreate, WorkOrderCreate, WorkOrderRead
 from cloud.workorders.web_parts import (
-    call_service,
     chosen,
     load_categories,
     load_orders,

@@ -51,13 +51,15 @@ def test_bench_list_names_the_benchmarks() -> None:
 
 
 def test_bench_prints_a_result_line_last() -> None:
-    result = parkops("bench", "edge-outbox", timeout=120)
+    # lease-compile: the quickest bench (CPU only, no services), so a loaded machine still
+    # runs it well inside the timeout
+    result = parkops("bench", "lease-compile", timeout=110)
     assert result.returncode == 0, result.stderr
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("RESULT ")
     figures = json.loads(last.removeprefix("RESULT "))
-    assert figures["bench"] == "edge-outbox"
-    assert figures["append_per_s"] > 0 and figures["raw_commit_per_s"] > 0
+    assert figures["bench"] == "lease-compile"
+    assert figures["contracts"] > 0 and figures["contracts_per_cpu_s"] > 0
 
 
 def test_unknown_bench_is_an_error_naming_the_known_ones() -> None:

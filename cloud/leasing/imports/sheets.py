@@ -114,7 +114,8 @@ def cell_text(cell: object) -> str:
 def write_workbook(rows: dict[str, Iterable[dict[str, object]]]) -> bytes:
     """A workbook with a sheet per kind (header row in bold) holding `rows` in that shape."""
     book = Workbook()
-    book.remove(book.active)
+    for blank in list(book.worksheets):  # the sheet a new workbook starts with
+        book.remove(blank)
     for sheet, columns in COLUMNS.items():
         ws = book.create_sheet(sheet)
         ws.append(columns)

@@ -58,7 +58,7 @@ def test_a_tenant_books_a_visitor_and_staff_see_it(
     console.keyboard.press("Escape")
     console.goto(f"{app_url}/parking")
     expect(console.get_by_text("在场车辆")).to_be_visible()
-    expect(console.locator("nav").get_by_text("停车")).to_be_visible()
+    expect(console.locator("nav").get_by_role("link", name="停车", exact=True)).to_be_visible()
     # The demo's lot: two cars parked, an exit without an entry waiting for review.
     expect(console.locator("tr", has_text="粤B12345")).to_contain_text("有出场无入场记录")
     parked = console.locator("tr", has_text="京A12345")

@@ -119,7 +119,9 @@ def _issue_monthly_pass(
 
 
 @pytest.fixture
-async def park(unique_code: str, tmp_path: Path) -> AsyncIterator[tuple[Park, Mosquitto]]:
+async def park_and_broker(
+    unique_code: str, tmp_path: Path
+) -> AsyncIterator[tuple[Park, Mosquitto]]:
     broker = Mosquitto(free_tcp_port())
     broker.start()
     await _broker_up(broker.port)
@@ -203,8 +205,10 @@ def _plate_reads(sessions: sessionmaker[Session]) -> int:
 
 @pytest.mark.postgres
 @pytest.mark.mosquitto
-async def test_gates_work_offline_and_the_cloud_gets_every_passage_once(park) -> None:
-    park, broker = park
+async def test_gates_work_offline_and_the_cloud_gets_every_passage_once(
+    park_and_broker: tuple[Park, Mosquitto],
+) -> None:
+    park, broker = park_and_broker
     agent = park.agent
     # The cloud's list reaches the agent retained on down/lists.
     await eventually(

@@ -11,7 +11,7 @@ from typing import Final, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from protocols.codes import Code
-from protocols.messages import SCHEMA_VERSION
+from protocols.messages import PLATE_READ, SCHEMA_VERSION
 
 
 class _Message(BaseModel):
@@ -293,10 +293,11 @@ class LockEventData(_Message):
 
 EQUIPMENT_EVENTS: Final = frozenset(
     {GATE_ENTRY, GATE_EXIT, GATE_MANUAL_OPEN, GATE_STATE, *DOOR_EVENTS}
-    | {LOCK_UNLOCKED, LOCK_LOCKED, LOCK_UNLOCK_FAILED}
+    | {LOCK_UNLOCKED, LOCK_LOCKED, LOCK_UNLOCK_FAILED, PLATE_READ}
 )
-"""Events of the agent's gates, doors and locks: their `device` is the gate, door or lock code
-from the site config, not a registered meter."""
+"""Events of the agent's gates, doors, locks and gate cameras: their `device` is the gate, door,
+lock or camera code from the site config, not a registered meter (a camera's plate reads are
+the evidence behind each passage, so ingest keeps them too)."""
 
 EVENT_DATA_MODELS: Final[tuple[type[BaseModel], ...]] = (
     GatePassageData,

@@ -312,3 +312,18 @@ def test_an_event_of_the_agent_itself_is_stored_not_dead_lettered(
     agent = session.scalars(select(EdgeAgent).where(EdgeAgent.code == "agent1")).one()
     assert (stored.device_id, stored.agent_id) == (None, agent.id)
     assert stored.event == "outbox_nearly_full" and stored.data["used_bytes"] == 900
+
+
+def test_a_gate_cameras_plate_read_is_stored_as_the_agents_event(
+    session: Session, world: World
+) -> None:
+    read = event(1, device="CAM-IN").model_copy(
+        update={"event": "plate_read", "data": {"plate": "沪A12340", "source": "anpr_push"}}
+    )
+    outcome = take(session, DataBatch(site="site1", agent="agent1", records=[read]))
+    assert [ack.seq for _, ack in acks(outcome)] == [1]
+    assert count(session, DeadLetter) == 0
+    stored = session.scalars(select(DeviceEvent)).one()
+    agent = session.scalars(select(EdgeAgent).where(EdgeAgent.code == "agent1")).one()
+    assert (stored.device_id, stored.agent_id, stored.event) == (None, agent.id, "plate_read")
+    assert stored.data["plate"] == "沪A12340"

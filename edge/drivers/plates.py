@@ -42,8 +42,17 @@ WINDOW_MIN_ASPECT = 4.5
 WINDOW_HEIGHT = 192
 ONE_ROW_ASPECT = 3.3
 """A text line this many times wider than high holds a whole single-row plate."""
+ONE_ROW_READ_ASPECT = 4.0
+"""A single-row plate's line goes to the recogniser at least this many times wider than high.
+The detector's line reaches well above and below the characters, so a plate seen small or at
+an angle can come out little over twice as wide as high; squeezed that narrow, the model's
+columns (one per 8 pixels) are too few for seven or eight characters and a separator, and
+thin characters (a run of 1s) or whole letters vanish between them."""
 CROP_MAX_HEIGHT = 400
 """A picture at most this high may itself be a cropped plate, and is read whole as well."""
+MAX_SHEAR = 0.5
+"""Characters leaning up to this far (horizontal shift per unit of height) are set upright."""
+SHEAR_STEPS = 21
 SNAPSHOT_HEIGHT = 64
 JPEG_QUALITY = 85
 
@@ -151,14 +160,43 @@ class PlateReader:
         each line is cut from the frame itself, so a small plate is resampled only once."""
         chars: list[dict[str, float]] = []
         raw = []
+        min_aspect = ONE_ROW_READ_ASPECT if len(rows) == 1 else 1.0
         for quad in rows:
-            line = cut_out(frame, quad, height=48, margin=0.04)
-            read = self.line_reader.read(_bolder(_evened(line)) if enhance else line)
+            line = _upright(cut_out(frame, quad, height=48, margin=0.04))
+            line = _bolder(_evened(line)) if enhance else line
+            read = self.line_reader.read(line, min_aspect=min_aspect)
             self._reads_left -= 1
             chars += read.chars
             raw.append(read.text)
         fitted = correct(chars)
         return None if fitted is None else (fitted, _plate_quad(rows), "/".join(raw))
+
+
+def _upright(line: Image) -> Image:
+    """`line` with its characters' lean taken out. A plate seen from the side or from below
+    and straightened only by the rotated rectangle of its text keeps its characters slanted,
+    like italics, which the recogniser misreads; sheared the right amount, the vertical
+    strokes line up and the columns of the line's horizontal gradient are at their most
+    uneven (strokes and gaps, not a blur of both)."""
+    height, width = line.shape[:2]
+    luma = cv2.cvtColor(line, cv2.COLOR_BGR2GRAY)
+    edges = np.abs(cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3))
+    best_shear, best_score = 0.0, -1.0
+    for shear in np.linspace(-MAX_SHEAR, MAX_SHEAR, SHEAR_STEPS):
+        columns = cv2.warpAffine(edges, _shear(float(shear), height), (width, height)).sum(axis=0)
+        score = float(np.square(columns).sum())
+        if score > best_score:
+            best_shear, best_score = float(shear), score
+    if best_shear == 0.0:
+        return line
+    return cv2.warpAffine(
+        line, _shear(best_shear, height), (width, height), borderMode=cv2.BORDER_REPLICATE
+    )
+
+
+def _shear(shear: float, height: int) -> Image:
+    """The affine map that shifts each row by `shear` times its distance from the middle."""
+    return np.array([[1.0, shear, -shear * height / 2], [0.0, 1.0, 0.0]], np.float32)
 
 
 def _evened(line: Image) -> Image:

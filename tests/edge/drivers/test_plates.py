@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from bench.plates import to_1080p
-from edge.drivers.plates import PlateReader
+from edge.drivers.plates import PlateReader, _shear, _upright
 from tests.plates_dev import photo
 
 
@@ -25,6 +25,8 @@ def _frame(name: str, *, scene: bool) -> np.ndarray:
         ("scene_004.jpg", True, "green"),  # new energy, eight characters
         ("hyperlpr_rec_1.jpg", False, "green"),
         ("hyperlpr_a.jpg", False, "black"),  # Hong Kong entry plate ending in 港
+        ("scene_042.jpg", True, "yellow"),  # a row of thin 1s, small in the frame
+        ("hyperlpr_test_img.jpg", True, "green"),  # seen from the side: characters slanted
     ],
 )
 def test_reads_real_photos(reader, name, scene, colour):
@@ -47,3 +49,26 @@ def test_a_frame_without_a_plate_reads_nothing(reader):
     frame = cv2.GaussianBlur(rng.integers(0, 255, (1080, 1920, 3), dtype=np.uint8), (9, 9), 0)
     assert reader.read(frame) is None
     assert reader.read(np.full((1080, 1920, 3), 128, np.uint8)) is None
+
+
+def _column_unevenness(line: np.ndarray) -> float:
+    dark = (cv2.cvtColor(line, cv2.COLOR_BGR2GRAY) < 128).sum(axis=0).astype(np.float64)
+    return float(np.square(dark).sum())
+
+
+@pytest.mark.parametrize("lean", [-0.35, 0.25])
+def test_slanted_characters_are_set_upright(lean):
+    upright = np.full((48, 200, 3), 255, np.uint8)
+    for x in range(20, 180, 22):
+        cv2.rectangle(upright, (x, 8), (x + 4, 40), (0, 0, 0), -1)
+    slanted = cv2.warpAffine(upright, _shear(lean, 48), (200, 48), borderValue=(255, 255, 255))
+    straightened = _upright(slanted)
+    assert _column_unevenness(slanted) < 0.6 * _column_unevenness(upright)
+    assert _column_unevenness(straightened) > 0.85 * _column_unevenness(upright)
+
+
+def test_an_upright_line_is_left_as_it_is():
+    line = np.full((48, 200, 3), 255, np.uint8)
+    for x in range(20, 180, 22):
+        cv2.rectangle(line, (x, 8), (x + 4, 40), (0, 0, 0), -1)
+    assert np.array_equal(_upright(line), line)

@@ -99,6 +99,27 @@ def normalise(text: str) -> str:
     return "".join(out)
 
 
+LOOK_ALIKES: Mapping[str, str] = {
+    "I": "1",
+    "i": "1",
+    "l": "1",
+    "|": "1",
+    "!": "1",
+    "！": "1",
+    "丨": "1",
+    "O": "0",
+    "o": "0",
+}
+"""Symbols a general text recogniser knows that on a plate can only be a plate character: a
+thin vertical stroke is a 1 (plates carry no I, and no lower case), a ring a 0 (no O)."""
+
+
+def plate_character(symbol: str) -> str | None:
+    """The plate character a recogniser's `symbol` stands for, or None if none."""
+    char = LOOK_ALIKES.get(symbol) or normalise(symbol)
+    return char if len(char) == 1 and char in ALPHABET else None
+
+
 # --- correction ---------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from edge.drivers.plate_finder import Image
-from protocols.plates import ALPHABET, normalise
+from protocols.plates import ALPHABET, normalise, plate_character
 
 MODEL_PACKAGE = "rapidocr_onnxruntime"
 MODEL_FILE = "models/ch_PP-OCRv4_rec_infer.onnx"
@@ -89,20 +89,36 @@ class LineReader:
         wanted = set(ALPHABET)
         self._plate_columns = np.array([i for i, c in enumerate(self._vocab) if c in wanted])
         self._plate_chars = [self._vocab[i] for i in self._plate_columns]
+        # Symbols that on a plate can only be one plate character (k, I, !, full-width forms)
+        # give their probability to that character: a thin 1 the model spreads over 1, I and
+        # ! is then a 1 rather than a gap.
+        column = {c: i for i, c in enumerate(self._vocab) if c}
+        pairs = [
+            (i, column[char])
+            for i, symbol in enumerate(self._vocab)
+            if (char := plate_character(symbol)) is not None and char != symbol and char in column
+        ]
+        self._alike = np.array([i for i, _ in pairs], dtype=np.int64)
+        self._alike_of = np.array([j for _, j in pairs], dtype=np.int64)
 
     def __repr__(self) -> str:
         return f"LineReader({len(self._vocab)} characters)"
 
-    def read(self, line: Image) -> LineRead:
-        """Read one line (BGR, any size; it is scaled to the model's height)."""
+    def read(self, line: Image, *, min_aspect: float = 1.0) -> LineRead:
+        """Read one line (BGR, any size; it is scaled to the model's height, and stretched to
+        at least `min_aspect` times that wide)."""
         height, width = line.shape[:2]
-        target = min(MAX_LINE_WIDTH, max(LINE_HEIGHT, round(LINE_HEIGHT * width / max(height, 1))))
+        aspect = max(min_aspect, width / max(height, 1))
+        target = min(MAX_LINE_WIDTH, max(LINE_HEIGHT, round(LINE_HEIGHT * aspect)))
         resized = cv2.resize(line, (target, LINE_HEIGHT), interpolation=cv2.INTER_LINEAR)
         tensor = resized.astype(np.float32).transpose(2, 0, 1) / 127.5 - 1.0
         probs = self._session.run(None, {self._input: tensor[np.newaxis]})[0][0]
         return self._decode(np.asarray(probs, dtype=np.float32))
 
     def _decode(self, probs: npt.NDArray[np.float32]) -> LineRead:
+        probs = probs.copy()
+        np.add.at(probs.T, self._alike_of, probs[:, self._alike].T)
+        probs[:, self._alike] = 0.0
         best = probs.argmax(axis=1)
         text: list[str] = []
         chars: list[dict[str, float]] = []

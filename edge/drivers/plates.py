@@ -9,6 +9,7 @@ plate-like candidates go first and the search stops at the first confident read,
 with a clear plate costs one detection and one recognition.
 """
 
+import dataclasses
 import itertools
 import threading
 from dataclasses import dataclass
@@ -42,8 +43,18 @@ WINDOW_MIN_ASPECT = 4.5
 WINDOW_HEIGHT = 192
 ONE_ROW_ASPECT = 3.3
 """A text line this many times wider than high holds a whole single-row plate."""
+READ_ASPECTS = (3.6, 4.6)
+"""A single-row plate's line goes to the recogniser at least this many times wider than high,
+once at each (the second only if the first was not sure enough).
+The detector's line reaches well above and below the characters, so a plate seen small or at
+an angle can come out little over twice as wide as high; squeezed that narrow, the model's
+columns (one per 8 pixels) are too few for seven or eight characters and a separator, and
+thin characters (a run of 1s) or whole letters vanish between them."""
 CROP_MAX_HEIGHT = 400
 """A picture at most this high may itself be a cropped plate, and is read whole as well."""
+MAX_SHEAR = 0.5
+"""Characters leaning up to this far (horizontal shift per unit of height) are set upright."""
+SHEAR_STEPS = 21
 SNAPSHOT_HEIGHT = 64
 JPEG_QUALITY = 85
 
@@ -112,24 +123,7 @@ class PlateReader:
             one_row = any(line.core_aspect >= ONE_ROW_ASPECT for line in lines)
             at = 1 if one_row and not two_rows else 0
             layouts.insert(at, _double_rows(candidate, window_quad, window))
-        best: tuple[Correction, Quad, str] | None = None
-        # Lines as they are first, then once more with contrast evened out (glare, shade) and
-        # strokes made bolder.
-        for enhance in (False, True):
-            for rows in layouts:
-                if self._reads_left < len(rows):
-                    break
-                in_frame = [
-                    _to_frame(row, window_quad, window.shape[1], window.shape[0]) for row in rows
-                ]
-                found = self._attempt(frame, in_frame, enhance=enhance)
-                if found is not None and (best is None or found[0].confidence > best[0].confidence):
-                    best = found
-                if best is not None and best[0].confidence >= CONFIDENT:
-                    break
-            else:
-                continue
-            break
+        best = self._read_layouts(frame, layouts, window_quad, window.shape[1], window.shape[0])
         if best is None:
             return None
         fitted, quad, raw = best
@@ -144,21 +138,95 @@ class PlateReader:
             raw=raw,
         )
 
+    def _read_layouts(
+        self, frame: Image, layouts: list[list[Quad]], window_quad: Quad, width: int, height: int
+    ) -> tuple[Correction, Quad, str] | None:
+        """The best plate the layouts (rows in window pixels) read as. Lines as they are first,
+        then with contrast evened out (glare, shade) and strokes made bolder; a single row at
+        each of READ_ASPECTS. Reads that agree on a plate back each other up: their
+        confidences combine as independent chances of being right. Only one read sure on its
+        own ends the search early, so agreeing doubtful reads do not shut out a better one."""
+        agreed: dict[str, tuple[Correction, Quad, str]] = {}
+        best: tuple[Correction, Quad, str] | None = None
+        seen: set[tuple[bool, tuple[int, ...]]] = set()
+        for enhance, aspect in itertools.product((False, True), READ_ASPECTS):
+            for rows in layouts:
+                if self._reads_left < len(rows) or (len(rows) > 1 and aspect != READ_ASPECTS[0]):
+                    continue
+                in_frame = [_to_frame(row, window_quad, width, height) for row in rows]
+                found = self._attempt(frame, in_frame, enhance=enhance, aspect=aspect, seen=seen)
+                if found is None:
+                    continue
+                fitted = found[0]
+                sure = fitted.confidence >= CONFIDENT
+                if fitted.text in agreed:
+                    earlier = agreed[fitted.text][0].confidence
+                    together = 1.0 - (1.0 - earlier) * (1.0 - fitted.confidence)
+                    fitted = dataclasses.replace(fitted, confidence=round(together, 4))
+                    found = (fitted, *found[1:])
+                agreed[fitted.text] = found
+                if best is None or fitted.confidence > best[0].confidence:
+                    best = found
+                if sure:
+                    return best
+        return best
+
     def _attempt(
-        self, frame: Image, rows: list[Quad], *, enhance: bool
+        self,
+        frame: Image,
+        rows: list[Quad],
+        *,
+        enhance: bool,
+        aspect: float,
+        seen: set[tuple[bool, tuple[int, ...]]],
     ) -> tuple[Correction, Quad, str] | None:
         """Read `rows` of `frame` (one line, or the two of a double-row plate) as one plate;
-        each line is cut from the frame itself, so a small plate is resampled only once."""
+        each line is cut from the frame itself, so a small plate is resampled only once. None
+        also for lines that would go to the recogniser exactly as an earlier read's did (a
+        line already wider than `aspect`): the same read twice is no second opinion."""
+        min_aspect = aspect if len(rows) == 1 else 1.0
+        lines = [_upright(cut_out(frame, quad, height=48, margin=0.04)) for quad in rows]
+        widths = tuple(max(line.shape[1], round(line.shape[0] * min_aspect)) for line in lines)
+        if (enhance, widths) in seen:
+            return None
+        seen.add((enhance, widths))
         chars: list[dict[str, float]] = []
         raw = []
-        for quad in rows:
-            line = cut_out(frame, quad, height=48, margin=0.04)
-            read = self.line_reader.read(_bolder(_evened(line)) if enhance else line)
+        for line in lines:
+            line = _bolder(_evened(line)) if enhance else line
+            read = self.line_reader.read(line, min_aspect=min_aspect)
             self._reads_left -= 1
             chars += read.chars
             raw.append(read.text)
         fitted = correct(chars)
         return None if fitted is None else (fitted, _plate_quad(rows), "/".join(raw))
+
+
+def _upright(line: Image) -> Image:
+    """`line` with its characters' lean taken out. A plate seen from the side or from below
+    and straightened only by the rotated rectangle of its text keeps its characters slanted,
+    like italics, which the recogniser misreads; sheared the right amount, the vertical
+    strokes line up and the columns of the line's horizontal gradient are at their most
+    uneven (strokes and gaps, not a blur of both)."""
+    height, width = line.shape[:2]
+    luma = cv2.cvtColor(line, cv2.COLOR_BGR2GRAY)
+    edges = np.abs(cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3))
+    best_shear, best_score = 0.0, -1.0
+    for shear in np.linspace(-MAX_SHEAR, MAX_SHEAR, SHEAR_STEPS):
+        columns = cv2.warpAffine(edges, _shear(float(shear), height), (width, height)).sum(axis=0)
+        score = float(np.square(columns).sum())
+        if score > best_score:
+            best_shear, best_score = float(shear), score
+    if best_shear == 0.0:
+        return line
+    return cv2.warpAffine(
+        line, _shear(best_shear, height), (width, height), borderMode=cv2.BORDER_REPLICATE
+    )
+
+
+def _shear(shear: float, height: int) -> Image:
+    """The affine map that shifts each row by `shear` times its distance from the middle."""
+    return np.array([[1.0, shear, -shear * height / 2], [0.0, 1.0, 0.0]], np.float32)
 
 
 def _evened(line: Image) -> Image:

@@ -11,6 +11,7 @@ from protocols.plates import (
     correct_text,
     is_valid_plate,
     normalise,
+    plate_character,
     plate_format,
     vote,
 )
@@ -170,3 +171,26 @@ def test_a_vote_is_always_a_valid_plate_with_a_confidence_in_range(reads):
     assert result is not None
     assert is_valid_plate(result.text)
     assert 0 < result.confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("symbol", "char"),
+    [
+        ("I", "1"),
+        ("l", "1"),
+        ("!", "1"),
+        ("丨", "1"),
+        ("o", "0"),
+        ("k", "K"),
+        ("Ａ", "A"),
+        ("苏", "苏"),
+        ("7", "7"),
+    ],
+)
+def test_look_alike_symbols_stand_for_plate_characters(symbol, char):
+    assert plate_character(symbol) == char
+
+
+@pytest.mark.parametrize("symbol", ["·", "-", " ", "办", "ab", ""])
+def test_symbols_no_plate_carries_stand_for_nothing(symbol):
+    assert plate_character(symbol) is None

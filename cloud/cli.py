@@ -2,12 +2,17 @@
 
 import ipaddress
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cloud.settings import DEV_SECRET_KEY, Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 app = typer.Typer(
     help="The cloud: web app and API, ingest workers, demo data.", no_args_is_help=True
@@ -24,6 +29,27 @@ def _logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+
+
+@contextmanager
+def _database() -> Iterator[tuple[Settings, "sessionmaker[Session]"]]:
+    """The settings and sessions of PARKOPS_DATABASE_URL; the engine is disposed on the way
+    out, error or not. (Imports stay inside: `parkops --help` should not load SQLAlchemy.)"""
+    from cloud.db.engine import make_engine, make_sessionmaker
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        yield settings, make_sessionmaker(engine)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _transaction() -> Iterator["Session"]:
+    """One session in one transaction, committed when the block ends without an error."""
+    with _database() as (_, sessions), sessions.begin() as session:
+        yield session
 
 
 @db_app.command("upgrade")
@@ -125,36 +151,27 @@ def parking() -> None:
     import asyncio
     import signal
 
-    from cloud.db.engine import make_engine, make_sessionmaker
     from cloud.parking.jobs import run_parking
 
     _logging()
-    settings = Settings()
-    engine = make_engine(settings.database_url)
 
     async def main() -> None:
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-        await run_parking(settings=settings, sessions=make_sessionmaker(engine), stop=stop)
+        await run_parking(settings=settings, sessions=sessions, stop=stop)
 
-    try:
+    with _database() as (settings, sessions):
         asyncio.run(main())
-    finally:
-        engine.dispose()
 
 
 @app.command()
 def escalate() -> None:
     """Escalate work orders past their SLA response or resolution due (run it from cron)."""
-    from cloud.db.engine import make_engine, make_sessionmaker
     from cloud.workorders.jobs import escalate_overdue
 
-    settings = Settings()
-    engine = make_engine(settings.database_url)
-    with make_sessionmaker(engine).begin() as session:
+    with _transaction() as session:
         made = escalate_overdue(session=session)
-    engine.dispose()
     typer.echo(f"{len(made)} escalation(s)")
 
 
@@ -162,44 +179,33 @@ def escalate() -> None:
 def check_payments() -> None:
     """Ask the payment provider about online orders pending for a while (a lost notification
     is settled this way); run it from cron."""
-    from cloud.db.engine import make_engine, make_sessionmaker
     from cloud.payments.jobs import check_pending_orders
 
-    settings = Settings()
-    engine = make_engine(settings.database_url)
-    with make_sessionmaker(engine).begin() as session:
+    with _transaction() as session:
         changed = check_pending_orders(session=session)
         for order in changed:
             typer.echo(f"{order.out_trade_no} {order.status.value}")
-    engine.dispose()
     typer.echo(f"{len(changed)} order(s) settled")
 
 
 @app.command()
 def notify() -> None:
     """Deliver the notices due in the outbox (in-app, email, SMS); run it from cron."""
-    from cloud.db.engine import make_engine, make_sessionmaker
     from cloud.notifications.jobs import deliver_all, providers_from
 
     _logging()
-    settings = Settings()
-    engine = make_engine(settings.database_url)
-    report = deliver_all(sessions=make_sessionmaker(engine), providers=providers_from(settings))
-    engine.dispose()
+    with _database() as (settings, sessions):
+        report = deliver_all(sessions=sessions, providers=providers_from(settings))
     typer.echo(f"{report.delivered} delivered, {report.retrying} to retry, {report.failed} failed")
 
 
 @app.command()
 def maintenance() -> None:
     """Open the work orders of preventive maintenance plans now due; run it from cron."""
-    from cloud.db.engine import make_engine, make_sessionmaker
     from cloud.maintenance.jobs import open_due
 
-    settings = Settings()
-    engine = make_engine(settings.database_url)
-    with make_sessionmaker(engine).begin() as session:
+    with _transaction() as session:
         opened = open_due(session=session)
-    engine.dispose()
     for order in opened:
         typer.echo(f"{order.plan_code} {order.due} → {order.work_order_code}")
     typer.echo(f"{len(opened)} maintenance work order(s)")
@@ -209,14 +215,10 @@ def maintenance() -> None:
 def energy_upkeep() -> None:
     """Make readings' partitions ahead and bring the energy rollups up to date (run it from
     cron every minute or so; each run takes only what changed since the last)."""
-    from cloud.db.engine import make_engine, make_sessionmaker
     from cloud.energy.jobs import keep_up
 
-    settings = Settings()
-    engine = make_engine(settings.database_url)
-    with make_sessionmaker(engine).begin() as session:
+    with _transaction() as session:
         done = keep_up(session=session)
-    engine.dispose()
     typer.echo(
         f"{len(done.partitions_made)} partition(s) made, "
         f"{done.backlog_taken} meter-day(s) rolled up"
@@ -231,16 +233,15 @@ def seed(
     ] = Path("firmware-configs/demo-site.yaml"),
 ) -> None:
     """Create the demo org, site, units, leases, meters and logins (idempotent); print logins."""
-    from cloud.db.engine import make_engine, make_sessionmaker
     from cloud.db.migrate import upgrade
     from cloud.seed import seed_demo
     from protocols.site_config_yaml import parse_site_config
 
-    settings = Settings()
-    upgrade(settings.database_url)
     site = parse_site_config(site_config.read_text(encoding="utf-8"), source=str(site_config))
-    with make_sessionmaker(make_engine(settings.database_url)).begin() as session:
-        logins = seed_demo(session=session, site=site, timezone=settings.timezone)
+    with _database() as (settings, sessions):
+        upgrade(settings.database_url)
+        with sessions.begin() as session:
+            logins = seed_demo(session=session, site=site, timezone=settings.timezone)
     for login in logins:
         typer.echo(f"{login.role:<8} {login.username:<8} {login.password}")
 
@@ -258,26 +259,22 @@ def alarms(
     import signal
 
     from cloud.alarms.jobs import evaluate_periodic, watch_alarms
-    from cloud.db.engine import make_engine, make_sessionmaker
 
     _logging()
-    settings = Settings()
-    engine = make_engine(settings.database_url)
-    sessions = make_sessionmaker(engine)
     if every is None:
-        with sessions.begin() as session:
+        with _transaction() as session:
             count = evaluate_periodic(session=session)
         typer.echo(f"{count} clock alarm(s) open")
-    else:
+        return
 
-        async def watch() -> None:
-            stop = asyncio.Event()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-            await watch_alarms(sessions=sessions, stop=stop, every_s=every)
+    async def watch() -> None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        await watch_alarms(sessions=sessions, stop=stop, every_s=every)
 
+    with _database() as (_, sessions):
         asyncio.run(watch())
-    engine.dispose()
 
 
 dead_letters_app = typer.Typer(help="Uplink the cloud could not take in.", no_args_is_help=True)
@@ -289,12 +286,9 @@ def dead_letters_list(
     limit: Annotated[int, typer.Option(min=1, help="newest this many")] = 50,
 ) -> None:
     """Show the newest dead letters: id, when, cause, replays, topic and reason."""
-    from cloud.db.engine import make_engine, make_sessionmaker
     from cloud.ingest.replay import list_dead_letters
 
-    settings = Settings()
-    engine = make_engine(settings.database_url)
-    with make_sessionmaker(engine)() as session:
+    with _database() as (_, sessions), sessions() as session:
         for view in list_dead_letters(session=session, actor=None, limit=limit):
             letter = view.letter
             replayed = f"replayed×{len(view.replays)}" if view.replays else "-"
@@ -302,7 +296,6 @@ def dead_letters_list(
                 f"{letter.id:>8} {letter.received_at:%Y-%m-%d %H:%M:%S} {letter.cause:<15} "
                 f"{replayed:<11} {letter.topic} {letter.reason[:120]}"
             )
-    engine.dispose()
 
 
 @dead_letters_app.command("replay")
@@ -311,22 +304,21 @@ def dead_letters_replay(
 ) -> None:
     """Submit dead letters again through the same checks, after a fix (e.g. the agent or
     device got registered); each is marked with what became of it, never deleted."""
-    from cloud.db.engine import make_engine, make_sessionmaker
     from cloud.errors import NotFound
     from cloud.ingest.replay import replay
 
-    settings = Settings()
-    engine = make_engine(settings.database_url)
     failed = False
-    for letter_id in ids:
-        with make_sessionmaker(engine).begin() as session:
-            try:
-                mark = replay(session=session, actor=None, dead_letter_id=letter_id)
-            except NotFound as exc:
-                typer.echo(str(exc), err=True)
-                failed = True
-                continue
-            typer.echo(f"{letter_id}: {mark.outcome}, {mark.written} written {mark.reason or ''}")
-    engine.dispose()
+    with _database() as (_, sessions):
+        for letter_id in ids:
+            with sessions.begin() as session:
+                try:
+                    mark = replay(session=session, actor=None, dead_letter_id=letter_id)
+                except NotFound as exc:
+                    typer.echo(str(exc), err=True)
+                    failed = True
+                    continue
+                typer.echo(
+                    f"{letter_id}: {mark.outcome}, {mark.written} written {mark.reason or ''}"
+                )
     if failed:
         raise typer.Exit(code=1)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.alarms.rules import install_default_rules
+from cloud.billing.seed import seed_billing
 from cloud.db.base import Base
 from cloud.devices import service as devices_service
 from cloud.energy.models import Meter
@@ -281,6 +282,13 @@ def seed_demo(
             )
     session.flush()
     users = {u.username: u for u in session.scalars(select(User).where(User.org_id == org.id))}
+    # before the work orders: last month's run would bill the charge they leave pending
+    seed_billing(
+        session=session,
+        admin=Actor.of(users["admin"]),
+        building_id=buildings["A"].id,
+        today=today,
+    )
     seed_workorders(
         session=session,
         org_id=org.id,

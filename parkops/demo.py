@@ -28,12 +28,14 @@ from cloud.billing import service as billing_service
 from cloud.db.migrate import upgrade
 from cloud.devices.listener import run_status_listener
 from cloud.energy import service as energy_service
+from cloud.energy.jobs import keep_up_every
 from cloud.energy.schemas import ReadingCreate
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
 from cloud.ingest.consumer import run_ingest
 from cloud.maintenance.jobs import keep_opening
 from cloud.notifications.jobs import keep_delivering, providers_from
+from cloud.parking.jobs import run_parking
 from cloud.payments.seed import DEMO_APP_ID, seed_demo_account
 from cloud.seed import DemoLogin, seed_demo
 from cloud.settings import Settings
@@ -52,6 +54,8 @@ DEMO_SITE = Path(__file__).resolve().parents[1] / "firmware-configs" / "demo-sit
 SIMULATION_SPEED = 60.0
 """Simulated time runs a minute per second, so energy and the bills visibly grow."""
 HISTORY_STEP = timedelta(hours=1)
+UPKEEP_EVERY_S = 60.0
+"""The energy rollups catch up once a minute, as cron runs `parkops cloud energy-upkeep`."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,17 @@ async def _run_site(
             )
         )
         background.append(tasks.create_task(keep_opening(sessions=app.state.sessions, stop=stop)))
+        # the barriers' gate events, allow-lists and exit questions get the cloud's answers
+        background.append(
+            tasks.create_task(
+                run_parking(settings=settings, sessions=app.state.sessions, stop=stop)
+            )
+        )
+        background.append(
+            tasks.create_task(
+                keep_up_every(sessions=app.state.sessions, stop=stop, every_s=UPKEEP_EVERY_S)
+            )
+        )
         background.append(
             tasks.create_task(
                 keep_delivering(

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cloud.alarms import rules
+from cloud.alarms import notices, rules
 from cloud.alarms.models import Alarm, AlarmRule, AlarmState, Severity
 from cloud.alarms.notify import AlarmNotice, notify
 from cloud.db.base import utcnow
@@ -31,6 +31,9 @@ OPEN = (AlarmState.raised, AlarmState.acknowledged)
 
 def _open_key(rule: AlarmRule, subject: str) -> str:
     return f"{rule.code}:{subject}"
+
+
+notices.install()  # every process that raises alarms imports this module
 
 
 def find_open(session: Session, rule: AlarmRule, subject: str) -> Alarm | None:
@@ -85,7 +88,7 @@ def raise_alarm(
         return raise_alarm(session=session, rule=rule, subject=subject, message=message, at=at)
     alarm.rule = rule
     _open_work_order(session, rule, alarm, subject, at)
-    _notify(alarm, "raised")
+    _notify(session, alarm, "raised")
     session.flush()
     return alarm
 
@@ -115,7 +118,7 @@ def _open_work_order(
     alarm.work_order_id = order.id
 
 
-def _notify(alarm: Alarm, change: str) -> None:
+def _notify(session: Session, alarm: Alarm, change: str) -> None:
     notify(
         AlarmNotice(
             org_id=alarm.org_id,
@@ -125,17 +128,18 @@ def _notify(alarm: Alarm, change: str) -> None:
             severity=alarm.rule.severity,
             message=alarm.message,
             change="raised" if change == "raised" else "cleared",
+            session=session,
         )
     )
 
 
-def _close(alarm: Alarm, *, at: datetime, by_id: int | None, note: str) -> None:
+def _close(session: Session, alarm: Alarm, *, at: datetime, by_id: int | None, note: str) -> None:
     alarm.state = AlarmState.cleared
     alarm.open_key = None
     alarm.cleared_at = at
     alarm.cleared_by_id = by_id
     alarm.clear_note = note
-    _notify(alarm, "cleared")
+    _notify(session, alarm, "cleared")
 
 
 def clear_condition(
@@ -144,7 +148,7 @@ def clear_condition(
     """Clear the open alarm of `rule` for `subject` because its condition is gone (system)."""
     alarm = find_open(session, rule, subject)
     if alarm is not None:
-        _close(alarm, at=at or utcnow(), by_id=None, note=note)
+        _close(session, alarm, at=at or utcnow(), by_id=None, note=note)
         session.flush()
     return alarm
 
@@ -188,7 +192,7 @@ def clear(*, session: Session, actor: Actor, alarm_id: int, note: str = "") -> A
     alarm = get_alarm(session=session, actor=actor, alarm_id=alarm_id)
     if alarm.state == AlarmState.cleared:
         raise Conflict(f"alarm {alarm_id} is already cleared")
-    _close(alarm, at=utcnow(), by_id=actor.user_id, note=note)
+    _close(session, alarm, at=utcnow(), by_id=actor.user_id, note=note)
     session.flush()
     return alarm
 

@@ -3,8 +3,8 @@ as ledger entries on one bill per tenant, and close months.
 
 A line's `source_key` says where it came from (a contract charge, a lease's rent or kWh for a
 period, a shared meter's share, a work order charge); the ledger holds each key once, so posting
-again adds only what is new. Bill PDFs and notices hang off `on_bills_posted`, a seam that does
-nothing yet.
+again adds only what is new. Bill PDFs and notices hang off `on_bills_posted`; the tenants'
+notices are queued there (see `notices`).
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from cloud.billing import ledger, metering, sources
+from cloud.billing import ledger, metering, notices, sources
 from cloud.billing.models import Account, Bill, BillingRun, ClosedPeriod, EntryKind, LedgerEntry
 from cloud.billing.schemas import RunLine, RunPreview, RunRead
 from cloud.errors import Conflict, Invalid, NotFound
@@ -314,8 +314,10 @@ def _tenants_in_credit(session: Session, org_id: int, tenant_ids: set[int]) -> l
 
 
 def on_bills_posted(*, session: Session, bill_ids: Sequence[int]) -> None:
-    """Seam for bill PDFs and the notification outbox (built elsewhere): called once per
-    posting with the ids of the bills that received lines; does nothing yet."""
+    """Seam for bill PDFs and the notification outbox: called once per posting with the ids
+    of the bills that received lines, in the posting's transaction, so a tenant hears of a
+    bill only if it commits."""
+    notices.tell_tenants(session=session, bill_ids=bill_ids)
 
 
 def close_period(*, session: Session, actor: Actor, month: date) -> None:

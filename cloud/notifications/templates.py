@@ -67,6 +67,25 @@ TEMPLATES: Final[dict[str, dict[str, tuple[str, str]]]] = {
         "zh": ("装修申请 {code} 未通过", "装修申请 {code} 未通过审核：{note}"),
         "en": ("Fit-out {code} not approved", "Fit-out {code} was not approved: {note}"),
     },
+    # alarms and bills: the alarm notifier (cloud.alarms.notices) and bill posting
+    "alarm.raised": {
+        "zh": ("告警：{rule} {subject}", "告警「{rule}」（级别 {severity}）：{subject}。{message}"),
+        "en": ("Alarm: {rule} {subject}", "{severity} alarm '{rule}' on {subject}. {message}"),
+    },
+    "alarm.cleared": {
+        "zh": ("告警已解除：{rule} {subject}", "告警「{rule}」（{subject}）已解除。"),
+        "en": ("Alarm cleared: {rule} {subject}", "Alarm '{rule}' on {subject} is cleared."),
+    },
+    "billing.bill_posted": {
+        "zh": (
+            "新账单 {code}",
+            "账单 {code}（账期 {period}）已出，应缴 ¥{amount}，请于 {due} 前缴纳。",
+        ),
+        "en": (
+            "New bill {code}",
+            "Bill {code} for {period} is out: ¥{amount} due by {due}.",
+        ),
+    },
     "test.hello": {
         "zh": ("你好 {name}", "这是一条测试通知。"),
         "en": ("Hello {name}", "This is a test notice."),

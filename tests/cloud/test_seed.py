@@ -133,3 +133,40 @@ def test_seed_shows_work_orders_in_every_stage(session: Session) -> None:
         session=session, actor=actors["admin"], code=orders[0].code
     )
     assert [s.username for s in suggestions] == ["engineer"]
+
+
+def test_seed_posts_last_months_bills_with_tariff_shared_meter_and_notices(
+    session: Session,
+) -> None:
+    from cloud.billing import arrears
+    from cloud.billing.models import MeterTariff, SharedMeter
+    from cloud.energy.models import Meter
+    from cloud.notifications.models import OutboxMessage
+
+    logins = seed_demo(session=session, site=demo_site(), today=date(2026, 11, 22))
+    actors = {
+        login.username: identity_service.authenticate(
+            session=session, username=login.username, password=login.password
+        )
+        for login in logins
+    }
+    bills = arrears.list_bills(session=session, actor=actors["finance"])
+    assert bills, "the demo has no bills"
+    assert {(b.period_start, b.period_end) for b in bills} == {
+        (date(2026, 10, 1), date(2026, 10, 31))
+    }
+    assert all(b.total > 0 and b.outstanding == b.total for b in bills)
+    mine = arrears.list_bills(session=session, actor=actors["tenant"])
+    assert [b.tenant_code for b in mine] == ["T-0001"]  # on /m/bills and /m/pay
+    bill_notices = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.template == "billing.bill_posted")
+    ).all()
+    assert {n.user_id for n in bill_notices} == {actors["tenant"].user_id}
+    assert {n.subject for n in bill_notices} == {f"新账单 {mine[0].code}"}
+
+    meters = {m.code: m for m in session.scalars(select(Meter))}
+    (shared,) = session.scalars(select(SharedMeter)).all()
+    assert shared.meter_id == meters["EM-A-PUB"].id
+    assert {m.unit.code for m in shared.members} >= {"A-12-1201", "A-12-1202", "A-10-1003"}
+    (tariff,) = session.scalars(select(MeterTariff)).all()
+    assert tariff.meter_id == meters["EM-A-1202"].id

@@ -3,12 +3,12 @@ payments and other money moves, balances, ageing and late fees; all under /billi
 older electricity-charge paths."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
 
-from cloud.billing import adjustments, arrears, late_fees, ledger, reports, runs, service
+from cloud.billing import adjustments, arrears, documents, late_fees, ledger, reports, runs, service
 from cloud.billing.models import LedgerEntry, ReminderStage
 from cloud.billing.schemas import (
     AdjustmentCreate,
@@ -128,6 +128,34 @@ def list_bills(
 @router.get("/billing/bills/{code}", response_model=BillDetail)
 def get_bill(code: str, session: SessionDep, actor: CurrentActor) -> BillDetail:
     return arrears.get_bill(session=session, actor=actor, code=code)
+
+
+@router.get(
+    "/billing/bills/{code}/document",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "text/html": {"schema": {"type": "string"}},
+            },
+            "description": "the bill (缴费通知单), PDF or printable HTML",
+        }
+    },
+)
+def bill_document(
+    code: str,
+    session: SessionDep,
+    actor: CurrentActor,
+    format: Literal["pdf", "html"] = "pdf",
+) -> Response:
+    """The bill as PDF, or printable HTML when asked for or when the server has no Chinese font
+    (the `X-Document-Note` header then says so); a tenant gets only its own bills."""
+    rendered = documents.bill_document(session=session, actor=actor, code=code, format=format)
+    headers = {"Content-Disposition": f'inline; filename="{code}.{rendered.extension}"'}
+    if rendered.note:
+        headers["X-Document-Note"] = rendered.note
+    return Response(rendered.content, media_type=rendered.media_type, headers=headers)
 
 
 @router.post("/billing/bills/{code}/reminders", status_code=CREATED, response_model=BillDetail)

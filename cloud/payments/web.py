@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from fastapi import Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from nicegui import events, ui
 from pydantic import ValidationError
@@ -168,6 +169,22 @@ def register(ctx: WebContext) -> None:
             return HTMLResponse(str(error), status_code=error.status_code)
         return HTMLResponse(html)
 
+    @ui.page("/invoices/{number}/pdf")
+    async def invoice_pdf(number: str) -> Response:
+        """The invoice as PDF (printable HTML when the server has no Chinese font)."""
+        if signed_in() is None:
+            return RedirectResponse("/login")
+        try:
+            rendered = await as_user(ctx, invoices.document_as, number=number)
+        except ParkopsError as error:
+            return HTMLResponse(str(error), status_code=error.status_code)
+        disposition = f'inline; filename="{number}.{rendered.extension}"'
+        return Response(
+            rendered.content,
+            media_type=rendered.media_type,
+            headers={"Content-Disposition": disposition},
+        )
+
 
 # --- the tenant's phone page ---------------------------------------------------------------
 
@@ -205,6 +222,7 @@ async def _tenant_pay(ctx: WebContext) -> None:
                 ui.space()
                 if request.number:
                     ui.link(request.number, f"/invoices/{request.number}", new_tab=True)
+                    ui.link(t("invoice.pdf"), f"/invoices/{request.number}/pdf", new_tab=True)
                 else:
                     ui.label(t("invoice.waiting")).classes("text-grey-7")
 
@@ -464,6 +482,7 @@ def _invoice_row(ctx: WebContext, request: InvoiceRead, refresh: Callable[[], An
         ui.space()
         if request.number:
             ui.link(request.number, f"/invoices/{request.number}", new_tab=True)
+            ui.link(t("invoice.pdf"), f"/invoices/{request.number}/pdf", new_tab=True)
             return
 
         async def issue() -> None:

@@ -839,6 +839,13 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
     "bills.outstanding": ("未缴 {amount}", "{amount} to pay"),
     "bills.paid": ("已缴清", "Paid"),
     "bills.due": ("{date} 到期", "due {date}"),
+    # documents: bills and invoices as PDF (缴费通知单, 发票)
+    "bills.pdf": ("下载 PDF", "Download PDF"),
+    "bills.pdf_html": (
+        "服务器未安装中文字体，已下载可打印的 HTML。",
+        "No Chinese font on the server: printable HTML downloaded instead.",
+    ),
+    "invoice.pdf": ("PDF", "PDF"),
 }
 
 

@@ -19,6 +19,7 @@ from cloud.payments.models import Channel
 from cloud.payments.schemas import AccountCreate, InvoiceRequestCreate
 from protocols.payment_gateway import new_private_key, private_pem, public_pem
 from simulators.payment_gateway import PaymentGateway
+from tests.cloud.documents.pdf_text import pdf_text
 from tests.cloud.web.conftest import DemoData, app_url, demo_data  # noqa: F401 - fixtures
 from tests.cloud.web.test_browser import browser, shots, sign_in  # noqa: F401 - fixtures
 
@@ -200,6 +201,10 @@ def test_finance_reconciles_a_statement_and_issues_an_invoice(
     desk.get_by_role("button", name="开具").click()
     number = f"FP-{date.today().year}-000001"
     expect(desk.get_by_role("link", name=number)).to_be_visible()
+    expect(desk.get_by_role("link", name="PDF").first).to_be_visible()
+    pdf = desk.request.get(f"{app_url}/invoices/{number}/pdf")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    assert "叁仟肆佰伍拾陆元柒角捌分" in pdf_text(pdf.body())
     desk.goto(f"{app_url}/invoices/{number}")
     expect(desk.get_by_text(TAX_ID)).to_be_visible()
     desk.close()

@@ -15,6 +15,7 @@ from cloud.payments.schemas import (
     ColumnMapping,
     InvoiceRead,
     InvoiceRequestCreate,
+    InvoiceSellerData,
     LineDecision,
     LineRead,
     NotificationRead,
@@ -136,6 +137,19 @@ def list_invoice_requests(session: SessionDep, actor: CurrentActor) -> list[Invo
 def issue_invoice(request_id: int, session: SessionDep, actor: CurrentActor) -> InvoiceRead:
     """Issue through the org's invoice provider: numbered without gaps, document written."""
     return invoices.issue(session=session, actor=actor, request_id=request_id)
+
+
+@router.get("/invoice-seller", response_model=InvoiceSellerData)
+def get_invoice_seller(session: SessionDep, actor: CurrentActor) -> InvoiceSellerData:
+    return invoices.get_seller(session=session, actor=actor)
+
+
+@router.put("/invoice-seller", response_model=InvoiceSellerData)
+def set_invoice_seller(
+    data: InvoiceSellerData, session: SessionDep, actor: CurrentActor
+) -> InvoiceSellerData:
+    """The org's own tax details (销售方) and VAT rate for the invoices it issues from now on."""
+    return invoices.set_seller(session=session, actor=actor, data=data)
 
 
 @router.get(

@@ -64,8 +64,10 @@ class InvoiceTemplate:
 
     content_type = HTML
 
-    def __init__(self, *, tax_rate: Decimal = TAX_RATE) -> None:
-        self.tax_rate = tax_rate
+    def __init__(self, seller: dict[str, str] | None = None) -> None:
+        """`seller`: the details kept with an invoice when issued (`invoices.seller_snapshot`);
+        without them, the org's name alone at the default rate."""
+        self.seller = seller or {}
 
     def render(self, *, org: Org, request: InvoiceRequest, number: str, issued_on: date) -> str:
         return to_html(self.document(org=org, request=request, number=number, issued_on=issued_on))
@@ -79,13 +81,21 @@ class InvoiceTemplate:
         self, *, org: Org, request: InvoiceRequest, number: str, issued_on: date
     ) -> InvoiceContext:
         buyer = Party(request.buyer_name, request.tax_id, request.address, request.bank)
-        line = InvoiceLine(request.description, request.amount, self.tax_rate)
-        return InvoiceContext(number, issued_on, Party(org.name), buyer, (line,))
+        kept = self.seller
+        seller = Party(
+            kept.get("name", org.name),
+            kept.get("tax_id", ""),
+            kept.get("address", ""),
+            kept.get("bank", ""),
+        )
+        rate = Decimal(kept.get("tax_rate", TAX_RATE))
+        line = InvoiceLine(request.description, request.amount, rate)
+        return InvoiceContext(number, issued_on, seller, buyer, (line,))
 
 
 def build(ctx: InvoiceContext) -> Document:
     rows = tuple(
-        (line.item, money(line.net), f"{line.rate * 100:.0f}%", money(line.tax), money(line.gross))
+        (line.item, money(line.net), f"{(line.rate * 100).normalize():f}%", money(line.tax), money(line.gross))
         for line in ctx.lines
     )
     net = sum((line.net for line in ctx.lines), Decimal("0.00"))

@@ -18,8 +18,14 @@ from cloud.identity.actor import Actor, require_role
 from cloud.identity.models import Org, Role
 from cloud.leasing.models import Tenant
 from cloud.payments.invoice_documents import InvoiceTemplate
-from cloud.payments.models import Invoice, InvoiceCounter, InvoiceRequest, InvoiceStatus
-from cloud.payments.schemas import InvoiceRead, InvoiceRequestCreate
+from cloud.payments.models import (
+    Invoice,
+    InvoiceCounter,
+    InvoiceRequest,
+    InvoiceSeller,
+    InvoiceStatus,
+)
+from cloud.payments.schemas import InvoiceRead, InvoiceRequestCreate, InvoiceSellerData
 
 FINANCE = (Role.admin, Role.finance)
 
@@ -121,9 +127,10 @@ def issue(
         raise NotFound(f"no invoice request {request_id}")
     if request.status != InvoiceStatus.requested:
         raise Conflict(f"invoice request {request_id} is issued already")
-    chosen = provider or BuiltInProvider()
     issued_on = today or identity_service.org_today(session=session, actor=actor)
     org = identity_service.get_org(session=session, actor=actor)
+    seller = seller_snapshot(session, org)
+    chosen = provider or BuiltInProvider(InvoiceTemplate(seller))
     issued = chosen.issue(session=session, org=org, request=request, issued_on=issued_on)
     invoice = Invoice(
         org_id=actor.org_id,
@@ -135,6 +142,7 @@ def issue(
         provider=chosen.name,
         content_type=issued.content_type,
         document=issued.document,
+        seller=seller,
         issued_by_id=actor.user_id,
     )
     request.status = InvoiceStatus.issued
@@ -170,7 +178,7 @@ def document_as(*, session: Session, actor: Actor, number: str, format: Format =
     if format == "html":
         return Rendered(invoice.document.encode(), invoice.content_type, "html")
     org = identity_service.get_org(session=session, actor=actor)
-    drawn = InvoiceTemplate().document(
+    drawn = InvoiceTemplate(invoice.seller).document(
         org=org, request=invoice.request, number=invoice.number, issued_on=invoice.issued_on
     )
     return render(drawn, format="pdf")
@@ -185,6 +193,42 @@ def visible_invoice(*, session: Session, actor: Actor, number: str) -> Invoice:
     if invoice is None or (actor.is_tenant and invoice.request.tenant_id != actor.tenant_id):
         raise NotFound(f"no invoice {number}")
     return invoice
+
+
+def get_seller(*, session: Session, actor: Actor) -> InvoiceSellerData:
+    """The org's own tax details for its invoices (blank until finance sets them)."""
+    require_role(actor, *FINANCE)
+    found = session.get(InvoiceSeller, actor.org_id)
+    if found is None:
+        return InvoiceSellerData()
+    return InvoiceSellerData(
+        tax_id=found.tax_id, address=found.address, bank=found.bank, tax_rate=found.tax_rate
+    )
+
+
+def set_seller(*, session: Session, actor: Actor, data: InvoiceSellerData) -> InvoiceSellerData:
+    """Set the org's tax details; invoices issued already keep the details they were issued
+    with."""
+    require_role(actor, *FINANCE)
+    found = session.get(InvoiceSeller, actor.org_id)
+    if found is None:
+        found = InvoiceSeller(org_id=actor.org_id)
+        session.add(found)
+    for name, value in data.model_dump().items():
+        setattr(found, name, value)
+    session.flush()
+    return get_seller(session=session, actor=actor)
+
+
+def seller_snapshot(session: Session, org: Org) -> dict[str, str]:
+    """The seller as an invoice issued now prints it, kept with the invoice."""
+    found = session.get(InvoiceSeller, org.id)
+    data = (
+        InvoiceSellerData()
+        if found is None
+        else InvoiceSellerData.model_validate(found, from_attributes=True)
+    )
+    return {"name": org.name, **{k: str(v) for k, v in data.model_dump().items()}}
 
 
 def _tenant(*, session: Session, actor: Actor, code: str | None) -> Tenant:

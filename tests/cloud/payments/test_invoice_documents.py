@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from cloud.documents import fonts, render
-from cloud.errors import NotFound
+from cloud.errors import Forbidden, NotFound
 from cloud.payments import invoices
 from cloud.payments.invoice_documents import InvoiceLine
-from cloud.payments.schemas import InvoiceRequestCreate
+from cloud.payments.schemas import InvoiceRequestCreate, InvoiceSellerData
 from tests.cloud.documents.pdf_text import pdf_text
 from tests.cloud.factories import World
 from tests.cloud.identity.test_api import login
@@ -128,3 +128,47 @@ async def test_rest_pdf_and_html(
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "壹仟贰佰叁拾肆元伍角整" in page.text
     assert (await client.get(url, params={"format": "pdf"}, headers=tenant_b)).status_code == 404
+
+
+SELLER_TAX_ID = "91440300MA5SELLER1"
+
+
+def test_the_seller_details_are_those_the_invoice_was_issued_with(
+    session: Session, world: World, font: None
+) -> None:
+    finance = world.actors["finance"]
+    with pytest.raises(Forbidden):
+        invoices.set_seller(session=session, actor=world.actors["tenant"], data=InvoiceSellerData())
+    details = InvoiceSellerData(
+        tax_id=SELLER_TAX_ID,
+        address="深圳市福田区园区路 8 号 0755-8888",
+        bank="工商银行福田支行 4000 0000",
+        tax_rate=Decimal("0.06"),
+    )
+    assert invoices.set_seller(session=session, actor=finance, data=details) == details
+    number = issued(session, world, amount="1060.00")
+    # later changes do not reach the invoice already issued
+    invoices.set_seller(session=session, actor=finance, data=InvoiceSellerData(tax_id="9" * 18))
+    text = flat(
+        pdf_text(invoices.document_as(session=session, actor=finance, number=number).content)
+    )
+    assert SELLER_TAX_ID in text and "9" * 18 not in text
+    assert "工商银行福田支行" in text and "0755-8888" in text
+    # 1,060.00 at 6 % included: 1,000.00 net and 60.00 tax
+    assert "1,000.00" in text and "6%" in text and "60.00" in text and "壹仟零陆拾元整" in text
+    _, page = invoices.document(session=session, actor=finance, number=number)
+    assert SELLER_TAX_ID in page and "9" * 18 not in page
+
+
+async def test_rest_seller_details(world: World, client: httpx.AsyncClient) -> None:
+    finance, tenant = await login(client, "acme-finance"), await login(client, "acme-tenant")
+    blank = await client.get("/api/v1/invoice-seller", headers=finance)
+    assert blank.status_code == 200 and blank.json()["tax_id"] == ""
+    body = {"tax_id": SELLER_TAX_ID, "address": "", "bank": "", "tax_rate": "0.09"}
+    assert (
+        await client.put("/api/v1/invoice-seller", json=body, headers=tenant)
+    ).status_code == 403
+    bad = await client.put("/api/v1/invoice-seller", json={**body, "tax_id": "x"}, headers=finance)
+    assert bad.status_code == 422
+    saved = await client.put("/api/v1/invoice-seller", json=body, headers=finance)
+    assert saved.status_code == 200 and saved.json()["tax_id"] == SELLER_TAX_ID

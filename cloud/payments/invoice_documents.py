@@ -95,7 +95,7 @@ class InvoiceTemplate:
 
 def build(ctx: InvoiceContext) -> Document:
     rows = tuple(
-        (line.item, money(line.net), f"{(line.rate * 100).normalize():f}%", money(line.tax), money(line.gross))
+        (line.item, money(line.net), percent(line.rate), money(line.tax), money(line.gross))
         for line in ctx.lines
     )
     net = sum((line.net for line in ctx.lines), Decimal("0.00"))
@@ -130,6 +130,10 @@ def build(ctx: InvoiceContext) -> Document:
 
 def money(amount: Decimal) -> str:
     return f"{amount:,.2f}"
+
+
+def percent(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"
 
 
 def _party(party: Party) -> Fields:

@@ -28,6 +28,7 @@ from cloud.payments.schemas import (
     OrderCreate,
     OrderRead,
 )
+from cloud.payments.web_seller import seller_form
 from cloud.web.auth import WebContext, as_user, sign_out, signed_in
 from cloud.web.formatting import cny, local_time
 from cloud.web.i18n import t
@@ -464,6 +465,8 @@ def _line_row(ctx: WebContext, line: LineRead, refresh: Callable[[], Any]) -> No
 
 
 async def _invoices(ctx: WebContext) -> None:
+    await seller_form(ctx, _call)
+
     @ui.refreshable
     async def requests() -> None:
         found = await _call(ctx, invoices.list_requests) or []

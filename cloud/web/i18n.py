@@ -846,6 +846,13 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
         "No Chinese font on the server: printable HTML downloaded instead.",
     ),
     "invoice.pdf": ("PDF", "PDF"),
+    "invoice.seller": ("本单位开票信息（销售方）", "Our details as seller"),
+    "invoice.tax_rate": ("增值税税率（如 0.09）", "VAT rate (e.g. 0.09)"),
+    "invoice.seller_save": ("保存开票信息", "Save the details"),
+    "invoice.seller_saved": (
+        "开票信息已保存，此后开具的发票按此填写。",
+        "Saved: invoices issued from now on print these.",
+    ),
 }
 
 

@@ -32,6 +32,7 @@ from cloud.billing.schemas import (
     TenantBalance,
 )
 from cloud.deps import CurrentActor, SessionDep
+from cloud.documents.http import OPENAPI, document_response
 from cloud.identity.actor import Actor
 from cloud.leasing import service as leasing_service
 
@@ -130,32 +131,17 @@ def get_bill(code: str, session: SessionDep, actor: CurrentActor) -> BillDetail:
     return arrears.get_bill(session=session, actor=actor, code=code)
 
 
-@router.get(
-    "/billing/bills/{code}/document",
-    response_class=Response,
-    responses={
-        200: {
-            "content": {
-                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-                "text/html": {"schema": {"type": "string"}},
-            },
-            "description": "the bill (缴费通知单), PDF or printable HTML",
-        }
-    },
-)
+@router.get("/billing/bills/{code}/document", response_class=Response, responses=OPENAPI)
 def bill_document(
     code: str,
     session: SessionDep,
     actor: CurrentActor,
     format: Literal["pdf", "html"] = "pdf",
 ) -> Response:
-    """The bill as PDF, or printable HTML when asked for or when the server has no Chinese font
-    (the `X-Document-Note` header then says so); a tenant gets only its own bills."""
+    """The bill (缴费通知单) as PDF, or printable HTML when asked for or when the server has no
+    Chinese font (the `X-Document-Note` header then says so); a tenant gets only its own."""
     rendered = documents.bill_document(session=session, actor=actor, code=code, format=format)
-    headers = {"Content-Disposition": f'inline; filename="{code}.{rendered.extension}"'}
-    if rendered.note:
-        headers["X-Document-Note"] = rendered.note
-    return Response(rendered.content, media_type=rendered.media_type, headers=headers)
+    return document_response(rendered, code)
 
 
 @router.post("/billing/bills/{code}/reminders", status_code=CREATED, response_model=BillDetail)

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from cloud.deps import CurrentActor, SessionDep
+from cloud.documents.http import OPENAPI, document_response
 from cloud.payments import invoices, reconciliation, service
 from cloud.payments.schemas import (
     AccountCreate,
@@ -152,29 +153,14 @@ def set_invoice_seller(
     return invoices.set_seller(session=session, actor=actor, data=data)
 
 
-@router.get(
-    "/invoices/{number}/document",
-    response_class=Response,
-    responses={
-        200: {
-            "content": {
-                "text/html": {"schema": {"type": "string"}},
-                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-            },
-            "description": "the invoice (发票), printable HTML as issued, or PDF",
-        }
-    },
-)
+@router.get("/invoices/{number}/document", response_class=Response, responses=OPENAPI)
 def invoice_document(
     number: str,
     session: SessionDep,
     actor: CurrentActor,
     format: Literal["pdf", "html"] = "html",
 ) -> Response:
-    """The invoice as issued (printable HTML), or `format=pdf` for a PDF with an embedded
+    """The invoice (发票) as issued (printable HTML), or `format=pdf` for a PDF with an embedded
     Chinese font (HTML, with an `X-Document-Note` header, when the server has none)."""
     rendered = invoices.document_as(session=session, actor=actor, number=number, format=format)
-    headers = {"Content-Disposition": f'inline; filename="{number}.{rendered.extension}"'}
-    if rendered.note:
-        headers["X-Document-Note"] = rendered.note
-    return Response(rendered.content, media_type=rendered.media_type, headers=headers)
+    return document_response(rendered, number)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from cloud.billing import ledger
 from cloud.billing.schemas import OpenItem
+from cloud.documents.http import document_response
 from cloud.errors import ParkopsError, Unauthenticated
 from cloud.identity.actor import Actor
 from cloud.payments import invoices, reconciliation, service
@@ -179,12 +180,7 @@ def register(ctx: WebContext) -> None:
             rendered = await as_user(ctx, invoices.document_as, number=number)
         except ParkopsError as error:
             return HTMLResponse(str(error), status_code=error.status_code)
-        disposition = f'inline; filename="{number}.{rendered.extension}"'
-        return Response(
-            rendered.content,
-            media_type=rendered.media_type,
-            headers={"Content-Disposition": disposition},
-        )
+        return document_response(rendered, number)
 
 
 # --- the tenant's phone page ---------------------------------------------------------------

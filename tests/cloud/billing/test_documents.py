@@ -147,3 +147,14 @@ async def test_rest_document_is_scoped_like_the_bill(client: AsyncClient, billed
         f"{API}/bills/B202603-TA/document", params={"format": "doc"}, headers=finance
     )
     assert wrong.status_code == 422
+
+
+async def test_rest_says_why_it_is_html_without_a_font(
+    client: AsyncClient, billed: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(render, "find_cjk_font", lambda: None)
+    tenant_b = await login(client, "acme-tenant_b")
+    answer = await client.get(f"{API}/bills/B202603-TB/document", headers=tenant_b)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    assert "fonts-wqy-zenhei" in answer.headers["x-document-note"]
+    assert 'filename="B202603-TB.html"' in answer.headers["content-disposition"]

@@ -151,8 +151,9 @@ def _decimal(text: str) -> Decimal | None:
 def _how_to_pay(bill: BillDetail) -> str:
     if bill.outstanding <= 0:
         return "本账单已缴清，感谢您的支持。"
+    # No spaces: a PDF paragraph is justified by stretching them, which tears Chinese lines apart.
     return (
-        f"请于 {bill.due_date} 前缴清未缴金额 ¥{money(bill.outstanding)}：登录租户端，打开"
+        f"请于{bill.due_date}前缴清未缴金额¥{money(bill.outstanding)}：登录租户端，打开"
         f"“在线缴费”页面（{PAY_PATH}）选择本账单支付；或转账至收费单位账户，并在附言中注明"
-        f"账单编号 {bill.code}。逾期未缴的，按合同约定计收违约金。"
+        f"账单编号{bill.code}。逾期未缴的，按合同约定计收违约金。"
     )

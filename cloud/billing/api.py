@@ -3,12 +3,12 @@ payments and other money moves, balances, ageing and late fees; all under /billi
 older electricity-charge paths."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
 
-from cloud.billing import adjustments, arrears, late_fees, ledger, reports, runs, service
+from cloud.billing import adjustments, arrears, documents, late_fees, ledger, reports, runs, service
 from cloud.billing.models import LedgerEntry, ReminderStage
 from cloud.billing.schemas import (
     AdjustmentCreate,
@@ -32,6 +32,7 @@ from cloud.billing.schemas import (
     TenantBalance,
 )
 from cloud.deps import CurrentActor, SessionDep
+from cloud.documents.http import OPENAPI, document_response
 from cloud.identity.actor import Actor
 from cloud.leasing import service as leasing_service
 
@@ -128,6 +129,19 @@ def list_bills(
 @router.get("/billing/bills/{code}", response_model=BillDetail)
 def get_bill(code: str, session: SessionDep, actor: CurrentActor) -> BillDetail:
     return arrears.get_bill(session=session, actor=actor, code=code)
+
+
+@router.get("/billing/bills/{code}/document", response_class=Response, responses=OPENAPI)
+def bill_document(
+    code: str,
+    session: SessionDep,
+    actor: CurrentActor,
+    format: Literal["pdf", "html"] = "pdf",
+) -> Response:
+    """The bill (缴费通知单) as PDF, or printable HTML when asked for or when the server has no
+    Chinese font (the `X-Document-Note` header then says so); a tenant gets only its own."""
+    rendered = documents.bill_document(session=session, actor=actor, code=code, format=format)
+    return document_response(rendered, code)
 
 
 @router.post("/billing/bills/{code}/reminders", status_code=CREATED, response_model=BillDetail)

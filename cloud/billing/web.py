@@ -1,5 +1,6 @@
 """Billing pages: finance's `/billing` (a run previewed then posted, bills, offline payments,
-the arrears ageing chart) and the tenant's `/m/bills` (its own bills and their lines)."""
+the arrears ageing chart) and the tenant's `/m/bills` (its own bills and their lines); each bill
+downloads as its PDF (缴费通知单)."""
 
 import uuid
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 from sqlalchemy.orm import Session
 
-from cloud.billing import arrears, ledger, reports, runs
+from cloud.billing import arrears, documents, ledger, reports, runs
 from cloud.billing.schemas import Ageing, BillDetail, BillRead, RunPreview, TenantBalance
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
@@ -63,6 +64,11 @@ COLUMNS = {
     "outstanding": "billing.col_outstanding",
     "stage": "billing.col_stage",
 }
+# The console's bill table: a download button in each row's document cell.
+PDF_CELL = (
+    '<q-td :props="props"><q-btn flat dense no-caps size="sm" icon="picture_as_pdf" '
+    ':label="props.col.label" @click="() => $parent.$emit(\'pdf\', props.row)" /></q-td>'
+)
 
 
 def ageing_chart(ageing: Ageing, top: int = 10) -> dict[str, Any]:
@@ -101,6 +107,16 @@ def _pay(
     tenant = leasing_service.get_tenant(session=session, actor=actor, code=tenant_code)
     ledger.receive_payment(session=session, actor=actor, tenant_id=tenant.id, amount=amount, **rest)
     return ledger.tenant_balance(session=session, actor=actor, tenant_id=tenant.id)
+
+
+async def _download_bill(ctx: WebContext, code: str) -> None:
+    """The bill's PDF to the browser; printable HTML, saying so, when the server has no font."""
+    rendered = await _call(ctx, documents.bill_document, code=code)
+    if rendered is None:
+        return
+    ui.download.content(rendered.content, f"{code}.{rendered.extension}", rendered.media_type)
+    if rendered.note:
+        ui.notify(t("bills.pdf_html"), type="warning", position="top")
 
 
 def _columns(*names: str) -> list[dict[str, Any]]:
@@ -319,11 +335,14 @@ def register(ctx: WebContext) -> None:
                 bills_table = ui.table(
                     columns=_columns(
                         "bill", "tenant", "period", "due", "total", "outstanding", "stage"
-                    ),
+                    )
+                    + [{"name": "document", "label": t("bills.pdf"), "field": "bill"}],
                     rows=[],
                     row_key="bill",
                     pagination=20,
                 ).classes("w-full")
+                bills_table.add_slot("body-cell-document", PDF_CELL)
+                bills_table.on("pdf", lambda e: _download_bill(ctx, e.args["bill"]))
             await refresh()
         return None
 
@@ -340,11 +359,11 @@ def register(ctx: WebContext) -> None:
             for bill in bills:
                 detail = await _call(ctx, arrears.get_bill, code=bill.code)
                 if detail is not None:
-                    _bill_card(detail)
+                    _bill_card(ctx, detail)
         return None
 
 
-def _bill_card(bill: BillDetail) -> None:
+def _bill_card(ctx: WebContext, bill: BillDetail) -> None:
     with ui.card().classes("w-full"):
         ui.label(f"{bill.code} · {bill.period_start} – {bill.period_end}").classes("font-medium")
         owed = t("bills.outstanding", amount=cny(bill.outstanding))
@@ -356,3 +375,6 @@ def _bill_card(bill: BillDetail) -> None:
             for line in bill.lines:
                 ui.label(line.item)
                 ui.label(cny(line.amount)).classes("text-right")
+        ui.button(
+            t("bills.pdf"), icon="picture_as_pdf", on_click=lambda: _download_bill(ctx, bill.code)
+        ).props("outline no-caps")

@@ -1,13 +1,14 @@
 """Payments over REST: merchant accounts, online orders, the provider's notify endpoint, bank
 statements and their reconciliation queue, invoice requests and invoices."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from cloud.deps import CurrentActor, SessionDep
+from cloud.documents.http import OPENAPI, document_response
 from cloud.payments import invoices, reconciliation, service
 from cloud.payments.schemas import (
     AccountCreate,
@@ -15,6 +16,7 @@ from cloud.payments.schemas import (
     ColumnMapping,
     InvoiceRead,
     InvoiceRequestCreate,
+    InvoiceSellerData,
     LineDecision,
     LineRead,
     NotificationRead,
@@ -138,7 +140,27 @@ def issue_invoice(request_id: int, session: SessionDep, actor: CurrentActor) -> 
     return invoices.issue(session=session, actor=actor, request_id=request_id)
 
 
-@router.get("/invoices/{number}/document")
-def invoice_document(number: str, session: SessionDep, actor: CurrentActor) -> Response:
-    content_type, document = invoices.document(session=session, actor=actor, number=number)
-    return Response(document, media_type=content_type)
+@router.get("/invoice-seller", response_model=InvoiceSellerData)
+def get_invoice_seller(session: SessionDep, actor: CurrentActor) -> InvoiceSellerData:
+    return invoices.get_seller(session=session, actor=actor)
+
+
+@router.put("/invoice-seller", response_model=InvoiceSellerData)
+def set_invoice_seller(
+    data: InvoiceSellerData, session: SessionDep, actor: CurrentActor
+) -> InvoiceSellerData:
+    """The org's own tax details (销售方) and VAT rate for the invoices it issues from now on."""
+    return invoices.set_seller(session=session, actor=actor, data=data)
+
+
+@router.get("/invoices/{number}/document", response_class=Response, responses=OPENAPI)
+def invoice_document(
+    number: str,
+    session: SessionDep,
+    actor: CurrentActor,
+    format: Literal["pdf", "html"] = "html",
+) -> Response:
+    """The invoice (发票) as issued (printable HTML), or `format=pdf` for a PDF with an embedded
+    Chinese font (HTML, with an `X-Document-Note` header, when the server has none)."""
+    rendered = invoices.document_as(session=session, actor=actor, number=number, format=format)
+    return document_response(rendered, number)

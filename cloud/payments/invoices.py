@@ -1,23 +1,31 @@
 """Invoices: requests with the buyer's tax details, issued through an invoice provider. The
 built-in provider numbers them `FP-{year}-{seq}` without gaps per org and year and writes the
-document through a renderer (printable HTML; a PDF renderer plugs in at `DocumentRenderer`)."""
+document through a renderer (`DocumentRenderer`; the built-in one is the 发票 template of
+`invoice_documents`, stored as printable HTML when issued and drawn as PDF when asked for)."""
 
 from dataclasses import dataclass
 from datetime import date
-from html import escape
 from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.db.upsert import insert_ignoring_duplicates
+from cloud.documents.render import Format, Rendered, render
 from cloud.errors import Conflict, Forbidden, Invalid, NotFound
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor, require_role
 from cloud.identity.models import Org, Role
 from cloud.leasing.models import Tenant
-from cloud.payments.models import Invoice, InvoiceCounter, InvoiceRequest, InvoiceStatus
-from cloud.payments.schemas import InvoiceRead, InvoiceRequestCreate
+from cloud.payments.invoice_documents import InvoiceTemplate
+from cloud.payments.models import (
+    Invoice,
+    InvoiceCounter,
+    InvoiceRequest,
+    InvoiceSeller,
+    InvoiceStatus,
+)
+from cloud.payments.schemas import InvoiceRead, InvoiceRequestCreate, InvoiceSellerData
 
 FINANCE = (Role.admin, Role.finance)
 
@@ -47,41 +55,13 @@ class InvoiceProvider(Protocol):
     ) -> IssuedDocument: ...
 
 
-class HtmlRenderer:
-    """A printable HTML invoice (the browser prints it to paper or PDF)."""
-
-    content_type = "text/html; charset=utf-8"
-
-    def render(self, *, org: Org, request: InvoiceRequest, number: str, issued_on: date) -> str:
-        rows = (
-            ("发票号码 Number", number),
-            ("开票日期 Date", issued_on.isoformat()),
-            ("销售方 Seller", org.name),
-            ("购买方 Buyer", request.buyer_name),
-            ("纳税人识别号 Tax id", request.tax_id),
-            ("地址、电话 Address", request.address),
-            ("开户行及账号 Bank", request.bank),
-            ("项目 Item", request.description),
-            ("金额 Amount (CNY)", f"{request.amount:,.2f}"),
-        )
-        cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
-        return (
-            "<!doctype html><html><head><meta charset='utf-8'>"
-            f"<title>{escape(number)}</title><style>body{{font-family:sans-serif}}"
-            "table{border-collapse:collapse}th,td{border:1px solid #444;padding:4px 8px;"
-            "text-align:left}@media print{button{display:none}}</style></head><body>"
-            f"<h1>发票 Invoice {escape(number)}</h1><table>{cells}</table>"
-            "<button onclick='window.print()'>打印 Print</button></body></html>"
-        )
-
-
 class BuiltInProvider:
     """Numbers invoices gap-free per org and year from a locked counter row."""
 
     name = "builtin"
 
     def __init__(self, renderer: DocumentRenderer | None = None) -> None:
-        self.renderer: DocumentRenderer = renderer or HtmlRenderer()
+        self.renderer: DocumentRenderer = renderer or InvoiceTemplate()
 
     def issue(
         self, *, session: Session, org: Org, request: InvoiceRequest, issued_on: date
@@ -147,9 +127,10 @@ def issue(
         raise NotFound(f"no invoice request {request_id}")
     if request.status != InvoiceStatus.requested:
         raise Conflict(f"invoice request {request_id} is issued already")
-    chosen = provider or BuiltInProvider()
     issued_on = today or identity_service.org_today(session=session, actor=actor)
     org = identity_service.get_org(session=session, actor=actor)
+    seller = seller_snapshot(session, org)
+    chosen = provider or BuiltInProvider(InvoiceTemplate(seller))
     issued = chosen.issue(session=session, org=org, request=request, issued_on=issued_on)
     invoice = Invoice(
         org_id=actor.org_id,
@@ -161,6 +142,7 @@ def issue(
         provider=chosen.name,
         content_type=issued.content_type,
         document=issued.document,
+        seller=seller,
         issued_by_id=actor.user_id,
     )
     request.status = InvoiceStatus.issued
@@ -183,14 +165,70 @@ def list_requests(*, session: Session, actor: Actor) -> list[InvoiceRead]:
 
 
 def document(*, session: Session, actor: Actor, number: str) -> tuple[str, str]:
-    """The invoice's content type and document, for its tenant or finance."""
+    """The invoice's content type and document as issued, for its tenant or finance."""
+    invoice = visible_invoice(session=session, actor=actor, number=number)
+    return invoice.content_type, invoice.document
+
+
+def document_as(*, session: Session, actor: Actor, number: str, format: Format = "pdf") -> Rendered:
+    """A visible invoice as PDF, drawn from the 发票 template with what was issued (the request
+    and the number never change after), or as the HTML document stored when it was issued.
+    A PDF asked for without a Chinese font installed is HTML, and `Rendered.note` says so."""
+    invoice = visible_invoice(session=session, actor=actor, number=number)
+    if format == "html":
+        return Rendered(invoice.document.encode(), invoice.content_type, "html")
+    org = identity_service.get_org(session=session, actor=actor)
+    drawn = InvoiceTemplate(invoice.seller).document(
+        org=org, request=invoice.request, number=invoice.number, issued_on=invoice.issued_on
+    )
+    return render(drawn, format="pdf")
+
+
+def visible_invoice(*, session: Session, actor: Actor, number: str) -> Invoice:
+    """An issued invoice of the actor's org; a tenant sees only its own."""
     require_role(actor, *FINANCE, Role.tenant)
     invoice = session.scalar(
         select(Invoice).where(Invoice.org_id == actor.org_id, Invoice.number == number)
     )
     if invoice is None or (actor.is_tenant and invoice.request.tenant_id != actor.tenant_id):
         raise NotFound(f"no invoice {number}")
-    return invoice.content_type, invoice.document
+    return invoice
+
+
+def get_seller(*, session: Session, actor: Actor) -> InvoiceSellerData:
+    """The org's own tax details for its invoices (blank until finance sets them)."""
+    require_role(actor, *FINANCE)
+    found = session.get(InvoiceSeller, actor.org_id)
+    if found is None:
+        return InvoiceSellerData()
+    return InvoiceSellerData(
+        tax_id=found.tax_id, address=found.address, bank=found.bank, tax_rate=found.tax_rate
+    )
+
+
+def set_seller(*, session: Session, actor: Actor, data: InvoiceSellerData) -> InvoiceSellerData:
+    """Set the org's tax details; invoices issued already keep the details they were issued
+    with."""
+    require_role(actor, *FINANCE)
+    found = session.get(InvoiceSeller, actor.org_id)
+    if found is None:
+        found = InvoiceSeller(org_id=actor.org_id)
+        session.add(found)
+    for name, value in data.model_dump().items():
+        setattr(found, name, value)
+    session.flush()
+    return get_seller(session=session, actor=actor)
+
+
+def seller_snapshot(session: Session, org: Org) -> dict[str, str]:
+    """The seller as an invoice issued now prints it, kept with the invoice."""
+    found = session.get(InvoiceSeller, org.id)
+    data = (
+        InvoiceSellerData()
+        if found is None
+        else InvoiceSellerData.model_validate(found, from_attributes=True)
+    )
+    return {"name": org.name, **{k: str(v) for k, v in data.model_dump().items()}}
 
 
 def _tenant(*, session: Session, actor: Actor, code: str | None) -> Tenant:

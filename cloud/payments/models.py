@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Enum, ForeignKey, Identity, Numeric, String, Text, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cloud.db.base import Base, IdType, Money, UTCDateTime, utcnow
+from cloud.db.base import Base, IdType, Money, Ratio, UTCDateTime, utcnow
 from cloud.leasing.models import Tenant
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -184,6 +184,19 @@ class InvoiceRequest(Base):
     tenant: Mapped[Tenant] = relationship(lazy="joined", innerjoin=True)
 
 
+class InvoiceSeller(Base):
+    """The org's own tax details as invoices print them; an org without a row prints its name
+    alone at the default tax rate."""
+
+    __tablename__ = "invoice_sellers"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
+    tax_id: Mapped[str] = mapped_column(String(32), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    bank: Mapped[str] = mapped_column(String(300), default="")
+    tax_rate: Mapped[Decimal] = mapped_column(Ratio, default=Decimal("0.09"))
+
+
 class InvoiceCounter(Base):
     """The last invoice number used by an org in a year; locked while the next is taken."""
 
@@ -213,6 +226,9 @@ class Invoice(Base):
     provider: Mapped[str] = mapped_column(String(32))
     content_type: Mapped[str] = mapped_column(String(64))
     document: Mapped[str] = mapped_column(Text)
+    # The seller's details and tax rate as printed when issued, so a PDF drawn later says the
+    # same even after the org's details change; None for invoices issued before they were kept.
+    seller: Mapped[dict[str, str] | None] = mapped_column(JSONType)
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     # Loaded when asked for: an eager inner join would drop requests listed without an invoice.

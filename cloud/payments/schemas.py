@@ -171,6 +171,18 @@ class InvoiceRequestCreate(BaseModel):
     tenant_code: Code | None = Field(default=None, description="finance: whom it is for")
 
 
+class InvoiceSellerData(BaseModel):
+    """The org's own details as its invoices print them (销售方), and the VAT rate included in
+    the amounts invoiced."""
+
+    tax_id: str = Field(default="", pattern=r"^([0-9A-Z]{15,20})?$", description="统一社会信用代码")
+    address: str = Field(default="", max_length=300, description="address and phone")
+    bank: str = Field(default="", max_length=300, description="bank and account number")
+    tax_rate: Decimal = Field(
+        default=Decimal("0.09"), ge=0, le=Decimal("0.2"), max_digits=5, decimal_places=4
+    )
+
+
 class InvoiceRead(BaseModel):
     request_id: int
     tenant_code: str

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from fastapi import Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from nicegui import events, ui
 from pydantic import ValidationError
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from cloud.billing import ledger
 from cloud.billing.schemas import OpenItem
+from cloud.documents.http import document_response
 from cloud.errors import ParkopsError
 from cloud.identity.actor import Actor
 from cloud.payments import invoices, reconciliation, service
@@ -27,6 +29,7 @@ from cloud.payments.schemas import (
     OrderCreate,
     OrderRead,
 )
+from cloud.payments.web_seller import seller_form
 from cloud.web.auth import WebContext, as_user, signed_in
 from cloud.web.calls import call as _call
 from cloud.web.formatting import cny, local_time
@@ -156,6 +159,17 @@ def register(ctx: WebContext) -> None:
             return HTMLResponse(str(error), status_code=error.status_code)
         return HTMLResponse(html)
 
+    @ui.page("/invoices/{number}/pdf")
+    async def invoice_pdf(number: str) -> Response:
+        """The invoice as PDF (printable HTML when the server has no Chinese font)."""
+        if signed_in() is None:
+            return RedirectResponse("/login")
+        try:
+            rendered = await as_user(ctx, invoices.document_as, number=number)
+        except ParkopsError as error:
+            return HTMLResponse(str(error), status_code=error.status_code)
+        return document_response(rendered, number)
+
 
 # --- the tenant's phone page ---------------------------------------------------------------
 
@@ -193,6 +207,7 @@ async def _tenant_pay(ctx: WebContext) -> None:
                 ui.space()
                 if request.number:
                     ui.link(request.number, f"/invoices/{request.number}", new_tab=True)
+                    ui.link(t("invoice.pdf"), f"/invoices/{request.number}/pdf", new_tab=True)
                 else:
                     ui.label(t("invoice.waiting")).classes("text-grey-7")
 
@@ -434,6 +449,8 @@ def _line_row(ctx: WebContext, line: LineRead, refresh: Callable[[], Any]) -> No
 
 
 async def _invoices(ctx: WebContext) -> None:
+    await seller_form(ctx, _call)
+
     @ui.refreshable
     async def requests() -> None:
         found = await _call(ctx, invoices.list_requests) or []
@@ -452,6 +469,7 @@ def _invoice_row(ctx: WebContext, request: InvoiceRead, refresh: Callable[[], An
         ui.space()
         if request.number:
             ui.link(request.number, f"/invoices/{request.number}", new_tab=True)
+            ui.link(t("invoice.pdf"), f"/invoices/{request.number}/pdf", new_tab=True)
             return
 
         async def issue() -> None:

@@ -839,6 +839,20 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
     "bills.outstanding": ("未缴 {amount}", "{amount} to pay"),
     "bills.paid": ("已缴清", "Paid"),
     "bills.due": ("{date} 到期", "due {date}"),
+    # documents: bills and invoices as PDF (缴费通知单, 发票)
+    "bills.pdf": ("下载 PDF", "Download PDF"),
+    "bills.pdf_html": (
+        "服务器未安装中文字体，已下载可打印的 HTML。",
+        "No Chinese font on the server: printable HTML downloaded instead.",
+    ),
+    "invoice.pdf": ("PDF", "PDF"),
+    "invoice.seller": ("本单位开票信息（销售方）", "Our details as seller"),
+    "invoice.tax_rate": ("增值税税率（如 0.09）", "VAT rate (e.g. 0.09)"),
+    "invoice.seller_save": ("保存开票信息", "Save the details"),
+    "invoice.seller_saved": (
+        "开票信息已保存，此后开具的发票按此填写。",
+        "Saved: invoices issued from now on print these.",
+    ),
 }
 
 

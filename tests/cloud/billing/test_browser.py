@@ -1,5 +1,5 @@
 """Finance previews and posts a month on /billing in Debian's Chromium against the real app;
-the tenant then finds the bill on /m/bills."""
+the tenant then finds the bill on /m/bills; both download it as a PDF (缴费通知单)."""
 
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.cloud.documents.pdf_text import pdf_text
 from tests.cloud.web.conftest import DemoData, app_url, demo_data  # noqa: F401 - fixtures
 from tests.cloud.web.test_browser import browser, shots, sign_in  # noqa: F401 - fixtures
 
@@ -48,6 +49,13 @@ def test_finance_posts_a_run_and_the_tenant_sees_its_bill(
         timeout=15_000
     )
     desk.screenshot(path=str(shots / "billing-console.png"), full_page=True)
+    with desk.expect_download() as console_download:
+        desk.get_by_role("button", name="下载 PDF").first.click()
+    saved = console_download.value
+    assert saved.suggested_filename.startswith(bill_code) and saved.suggested_filename.endswith(
+        ".pdf"
+    )
+    assert "缴费通知单" in pdf_text(Path(saved.path()).read_bytes())
 
     phone = browser.new_page(viewport={"width": 360, "height": 780}, locale="zh-CN")
     sign_in(phone, app_url, demo_data, "tenant")
@@ -57,3 +65,7 @@ def test_finance_posts_a_run_and_the_tenant_sees_its_bill(
     expect(phone.get_by_text(bill_code).first).to_be_visible(timeout=15_000)
     expect(phone.get_by_text("未缴").first).to_be_visible()
     phone.screenshot(path=str(shots / "tenant-bills.png"), full_page=True)
+    with phone.expect_download() as tenant_download:
+        phone.get_by_role("button", name="下载 PDF").first.click()
+    text = pdf_text(Path(tenant_download.value.path()).read_bytes())
+    assert "缴费通知单" in text and bill_code in text and "/m/pay" in text

@@ -19,6 +19,7 @@ from cloud.payments.models import Channel
 from cloud.payments.schemas import AccountCreate, InvoiceRequestCreate
 from protocols.payment_gateway import new_private_key, private_pem, public_pem
 from simulators.payment_gateway import PaymentGateway
+from tests.cloud.documents.pdf_text import pdf_text
 from tests.cloud.web.conftest import DemoData, app_url, demo_data  # noqa: F401 - fixtures
 from tests.cloud.web.test_browser import browser, shots, sign_in  # noqa: F401 - fixtures
 
@@ -204,9 +205,18 @@ def test_finance_reconciles_a_statement_and_issues_an_invoice(
     expect(desk.locator(".q-card", has_text="3月部分租金")).to_contain_text("已确认")
 
     desk.get_by_role("tab", name="发票").click()
+    desk.get_by_text("本单位开票信息（销售方）").click()
+    desk.get_by_label("纳税人识别号").fill("91440300MA5SELLER1")
+    desk.get_by_role("button", name="保存开票信息").click()
+    expect(desk.get_by_text("开票信息已保存")).to_be_visible()
     desk.get_by_role("button", name="开具").click()
     number = f"FP-{date.today().year}-000001"
     expect(desk.get_by_role("link", name=number)).to_be_visible()
+    expect(desk.get_by_role("link", name="PDF").first).to_be_visible()
+    pdf = desk.request.get(f"{app_url}/invoices/{number}/pdf")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    printed_pdf = pdf_text(pdf.body())
+    assert "叁仟肆佰伍拾陆元柒角捌分" in printed_pdf and "91440300MA5SELLER1" in printed_pdf
     desk.goto(f"{app_url}/invoices/{number}")
     expect(desk.get_by_text(TAX_ID)).to_be_visible()
     desk.close()

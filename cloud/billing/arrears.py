@@ -31,7 +31,7 @@ STAFF_READERS = (Role.admin, Role.finance, Role.staff)
 BUCKETS = ("not_due", "d0_30", "d31_60", "d61_90", "d90_plus")
 
 
-def _settled(org_id: int, as_of: date | None = None) -> Subquery:
+def settled_per_charge(org_id: int, as_of: date | None = None) -> Subquery:
     stmt = select(Allocation.debit_id, func.sum(Allocation.amount).label("paid")).where(
         Allocation.org_id == org_id
     )
@@ -49,7 +49,7 @@ def list_bills(
         if tenant_id not in (None, actor.tenant_id):
             raise Forbidden(f"{actor.username} may only see its own bills")
         tenant_id = actor.tenant_id
-    paid = _settled(actor.org_id)
+    paid = settled_per_charge(actor.org_id)
     stmt = (
         select(
             Bill,
@@ -109,7 +109,7 @@ def _bill(session: Session, actor: Actor, code: str) -> Bill:
 def get_bill(*, session: Session, actor: Actor, code: str) -> BillDetail:
     """One bill with its lines (charges, late fees) and reminders."""
     bill = _bill(session, actor, code)
-    paid = _settled(actor.org_id)
+    paid = settled_per_charge(actor.org_id)
     rows = session.execute(
         select(LedgerEntry, func.coalesce(paid.c.paid, 0))
         .outerjoin(paid, paid.c.debit_id == LedgerEntry.id)
@@ -180,7 +180,7 @@ def _bucket(days_late: int) -> str:
 def ageing(*, session: Session, actor: Actor, as_of: date) -> Ageing:
     """Receivables outstanding on `as_of` by tenant and age (days past the due date)."""
     require_role(actor, *STAFF_READERS)
-    paid = _settled(actor.org_id, as_of)
+    paid = settled_per_charge(actor.org_id, as_of)
     due = func.coalesce(LedgerEntry.due_date, LedgerEntry.entry_date)
     rows = session.execute(
         select(LedgerEntry.tenant_id, due, LedgerEntry.amount - func.coalesce(paid.c.paid, 0))

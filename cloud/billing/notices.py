@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cloud.billing import ledger
-from cloud.billing.arrears import _settled
+from cloud.billing.arrears import settled_per_charge
 from cloud.billing.models import Bill, LedgerEntry
 from cloud.notifications import service as notifications
 from cloud.notifications.models import Channel
@@ -25,32 +25,39 @@ def tell_tenants(*, session: Session, bill_ids: Sequence[int]) -> int:
     charges already took is not asked for again."""
     if not bill_ids:
         return 0
-    written = 0
+    by_org: dict[int, list[tuple[int, dict[str, object]]]] = {}
     for bill, due in _bills_due(session, bill_ids):
-        written += len(
-            notifications.notify(
-                session=session,
-                org_id=bill.org_id,
-                recipients=notifications.tenant(bill.tenant_id),
-                template=TEMPLATE,
-                params={
+        by_org.setdefault(bill.org_id, []).append(
+            (
+                bill.tenant_id,
+                {
                     "code": bill.code,
                     "period": f"{bill.period_start:%Y-%m-%d} ~ {bill.period_end:%Y-%m-%d}",
                     "amount": f"{due:,.2f}",
                     "due": f"{bill.due_date:%Y-%m-%d}",
                 },
+            )
+        )
+    return sum(
+        len(
+            notifications.notify_tenants(
+                session=session,
+                org_id=org_id,
+                template=TEMPLATE,
+                notices=notices,
                 channels=CHANNELS,
                 link=LINK,
             )
         )
-    return written
+        for org_id, notices in by_org.items()
+    )
 
 
 def _bills_due(session: Session, bill_ids: Sequence[int]) -> list[tuple[Bill, Decimal]]:
     bills = list(session.scalars(select(Bill).where(Bill.id.in_(bill_ids)).order_by(Bill.id)))
     owed: dict[int, Decimal] = {}
     for org_id in {bill.org_id for bill in bills}:
-        paid = _settled(org_id)
+        paid = settled_per_charge(org_id)
         rows = session.execute(
             select(
                 LedgerEntry.bill_id,

@@ -24,6 +24,8 @@ from protocols.site_config import AnprPushSettings, Camera, SiteConfig
 log = logging.getLogger(__name__)
 
 RETRY_S = 10.0
+SURE_READ = 0.9
+"""A read this confident is taken at once: the car at the barrier does not wait for the vote."""
 """Pause before a camera whose source failed (a folder gone, no images) is opened again."""
 
 
@@ -66,7 +68,7 @@ async def serve_anpr_push(
 async def watch_camera(camera: Camera, *, reader: PlateReader, sink: EventSink) -> None:
     """Read plates from `camera`'s frames until cancelled; one event per vehicle passage."""
     health = LinkHealth(f"camera {camera.code}", logger=log)
-    tracker = PlateTracker(gap_s=camera.passage_gap_s)
+    tracker = PlateTracker(gap_s=camera.passage_gap_s, sure=SURE_READ)
     while True:
         try:
             async with open_frames(camera.source, fps=camera.fps) as source:

@@ -1,5 +1,6 @@
 """The frames of one vehicle's passage: reads of similar plates close together in time are
-grouped, and voted on once the vehicle has gone, with the best read's snapshot kept."""
+grouped, and voted on once the vehicle has gone, with the best read's snapshot kept; a sure
+read is taken at once, so a car waiting at a barrier is not kept waiting for the vote."""
 
 import time
 from collections.abc import Callable
@@ -16,6 +17,8 @@ class _Passage:
     first_seen: float = 0.0
     last_seen: float = 0.0
     seen_at: datetime | None = None
+    announced: bool = False
+    """Taken at once on a sure read: nothing more is said of this passage."""
 
 
 @dataclass(frozen=True)
@@ -44,24 +47,33 @@ class PlateTracker:
         *,
         gap_s: float = 2.0,
         max_reads: int = 8,
+        sure: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.gap_s = gap_s
         self.max_reads = max_reads
+        self.sure = sure
         self._clock = clock
         self._open: list[_Passage] = []
 
     def add(self, read: PlateRead, *, at: datetime | None = None) -> list[VehicleRead]:
-        """Record a read (of a frame taken `at`); returns the passages this ends (full ones),
-        usually none."""
+        """Record a read (of a frame taken `at`); returns the passages this ends (full ones, or
+        this one on a sure read), usually none."""
         now = self._clock()
         passage = next((p for p in self._open if _similar(p.reads[-1].plate, read.plate)), None)
         if passage is None:
             passage = _Passage(first_seen=now, seen_at=at)
             self._open.append(passage)
-        passage.reads.append(read)
         passage.last_seen = now
-        done = [p for p in self._open if len(p.reads) >= self.max_reads]
+        if passage.announced:
+            return []
+        passage.reads.append(read)
+        if self.sure is not None and read.confidence >= self.sure:
+            taken = self._results([passage])
+            passage.announced = bool(taken)
+            if taken:
+                return taken
+        done = [p for p in self._open if len(p.reads) >= self.max_reads and not p.announced]
         return self._close(done)
 
     def flush(self, *, everything: bool = False) -> list[VehicleRead]:
@@ -71,9 +83,13 @@ class PlateTracker:
         return self._close(done)
 
     def _close(self, done: list[_Passage]) -> list[VehicleRead]:
-        out = []
         for passage in done:
             self._open.remove(passage)
+        return self._results([p for p in done if not p.announced])
+
+    def _results(self, passages: list[_Passage]) -> list[VehicleRead]:
+        out = []
+        for passage in passages:
             result = vote([(r.plate, r.confidence) for r in passage.reads])
             if result is None:
                 continue

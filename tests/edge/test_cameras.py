@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.cameras import camera_tasks, watch_camera
+from edge.cameras import SURE_READ, camera_tasks, watch_camera
 from edge.drivers.plates import PlateReader
 from protocols.site_config import Camera, SiteConfig
 from tests.plates_dev import photo
@@ -24,7 +24,8 @@ class Events:
 
 
 async def test_a_camera_folder_gives_one_plate_event_per_vehicle(tmp_path):
-    """Three frames of one car (a replayed photo) make one `plate_read` with its picture."""
+    """Three frames of one car (a replayed photo) make one `plate_read` with its picture,
+    taken at the first sure read (the car at the barrier does not wait for the rest)."""
     frames = tmp_path / "frames"
     frames.mkdir()
     for i in range(3):
@@ -34,6 +35,7 @@ async def test_a_camera_folder_gives_one_plate_event_per_vehicle(tmp_path):
     task = asyncio.create_task(watch_camera(camera, reader=PlateReader(), sink=sink))
     try:
         await eventually(lambda: sink.events, timeout_s=60, what="a plate_read event")
+        await asyncio.sleep(1.0)  # the other frames are read too, and past the passage's gap
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -41,7 +43,7 @@ async def test_a_camera_folder_gives_one_plate_event_per_vehicle(tmp_path):
     assert event["device"] == "CAM-GATE-IN" and event["event"] == "plate_read"
     data = event["data"]
     assert data["plate"] == "新A89R95" and data["colour"] == "blue"
-    assert data["reads"] == 3 and data["agreeing"] == 3 and data["source"] == "edge_ocr"
+    assert data["reads"] == 1 and data["confidence"] >= SURE_READ and data["source"] == "edge_ocr"
     picture = base64.b64decode(data["snapshot_jpeg"])
     assert cv2.imdecode(np.frombuffer(picture, np.uint8), cv2.IMREAD_COLOR) is not None
     assert event["ts"].tzinfo is not None

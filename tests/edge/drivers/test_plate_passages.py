@@ -44,3 +44,31 @@ def test_two_cars_make_two_passages_and_a_full_one_ends_at_once():
     assert full.vote.text == "京A12345" and full.vote.reads == 3
     [other] = tracker.flush(everything=True)
     assert other.vote.text == "沪B55555"
+
+
+def test_a_sure_read_is_taken_at_once_and_its_car_is_one_passage_however_long_it_stands():
+    clock = Clock()
+    tracker = PlateTracker(gap_s=2.0, max_reads=3, sure=0.9, clock=clock)
+    assert tracker.add(_read("京A12345", 0.6)) == []  # not sure yet: wait for more
+    clock.now += 0.5
+    [taken] = tracker.add(_read("京A12345", 0.95))
+    assert taken.vote.text == "京A12345" and taken.best.confidence == 0.95
+    for _ in range(10):  # the car stands there, read again and again (past max_reads)
+        clock.now += 0.5
+        assert tracker.add(_read("京A12345", 0.97)) == []
+        assert tracker.flush() == []
+    clock.now += 2.0
+    assert tracker.flush() == []  # gone: nothing more is said of it
+    [again] = tracker.add(_read("京A12345", 0.96))  # a later visit is a new passage
+    assert again.first_seen == clock.now
+
+
+def test_without_a_sure_read_the_passage_still_waits_for_the_vote():
+    clock = Clock()
+    tracker = PlateTracker(gap_s=2.0, max_reads=10, sure=0.9, clock=clock)
+    for confidence in (0.6, 0.7, 0.8):
+        assert tracker.add(_read("沪B67890", confidence)) == []
+        clock.now += 0.5
+    clock.now += 2.0
+    [voted] = tracker.flush()
+    assert voted.vote.reads == 3

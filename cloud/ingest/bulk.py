@@ -6,6 +6,7 @@ duplicates. Either way the meters and days whose energy register got readings go
 the rollups' backlog."""
 
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -88,17 +89,28 @@ ON CONFLICT (device_id, metric, ts) DO NOTHING
 
 
 def _copy_receipts(session: Session, keys: list[Key]) -> set[Key]:
+    """COPY straight into `ingest_receipts`, inside a savepoint: all new, the common case,
+    costs one pass and returns nothing. Only when a key is there already (a resend, or a copy
+    another worker committed) stage them and move those that are new, returning which."""
     connection = _psycopg(session)
+    try:
+        with connection.transaction(), connection.cursor() as cursor:
+            _copy_keys(cursor, "ingest_receipts", keys)
+        return set(keys)
+    except psycopg.errors.UniqueViolation:
+        pass
     with connection.cursor() as cursor:
         cursor.execute(_STAGE_RECEIPTS)
-        with cursor.copy(
-            "COPY ingest_staged_receipts (agent_id, boot, seq) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types(["int8", "int8", "int8"])
-            for key in keys:
-                copy.write_row(key)
+        _copy_keys(cursor, "ingest_staged_receipts", keys)
         cursor.execute(_MOVE_RECEIPTS)
         return {(a, b, s) for a, b, s in cursor.fetchall()}
+
+
+def _copy_keys(cursor: Any, table: str, keys: list[Key]) -> None:
+    with cursor.copy(f"COPY {table} (agent_id, boot, seq) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(["int8", "int8", "int8"])
+        for key in keys:
+            copy.write_row(key)
 
 
 def _copy_readings(session: Session, rows: list[ReadingRow]) -> None:
@@ -106,7 +118,8 @@ def _copy_readings(session: Session, rows: list[ReadingRow]) -> None:
     record sent again under another seq, or twice in one batch) stage them and move those that
     are new. Receipts have already dropped resent records, so that is rare, and the common
     case costs what COPY costs."""
-    first, last = min(r[2] for r in rows), max(r[2] for r in rows)
+    stamps = list(map(itemgetter(2), rows))  # in C: a generator here cost a tenth of the COPY
+    first, last = min(stamps), max(stamps)
     partitions.ensure_months(session.connection(), partitions.months_between(first, last))
     connection = _psycopg(session)
     try:

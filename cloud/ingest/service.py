@@ -205,38 +205,41 @@ def _take_data(session: Session, messages: list[_DataMessage]) -> None:
         if key not in new:
             continue
         record = message.uplink.batch.records[i]
-        meter = devices.get((message.agent.id, record.device))
+        device_id = devices.get((message.agent.id, record.device))
         refusal = message.uplink.refused.get(i)
         if refusal is None and _of_the_agent(message.agent, record):
             message.written += 1
             events.append(_agent_event_row(message.agent, record))
             continue
-        if meter is None or refusal is not None:
+        if device_id is None or refusal is not None:
             refusal = refusal or _unknown_device(message.agent, record)
             message.refused(record, refusal)
             _dead_letter_record(session, message.uplink, record, refusal)
             continue
         message.written += 1
         if isinstance(record, ReadingRecord):
-            readings.extend(_reading_rows(meter, record))
+            readings.extend(_reading_rows(device_id, record))
         else:
-            events.append(_event_row(meter, record))
+            events.append(_event_row(device_id, message.agent.id, record))
     insert_readings(session, readings)
     if events:
         session.execute(insert(DeviceEvent), events)
     _advance_streams(session, messages)
 
 
-def _devices(session: Session, messages: list[_DataMessage]) -> dict[tuple[int, str], Meter]:
-    """The registered devices the batch names, by (agent id, code); unknown codes are left out."""
+def _devices(session: Session, messages: list[_DataMessage]) -> dict[tuple[int, str], int]:
+    """The ids of the registered devices the batch names, by (agent id, code); unknown codes
+    are left out. Plain rows, not ORM objects: nothing else of a meter is needed here."""
     wanted: dict[int, set[str]] = {}
     for message in messages:
         codes = wanted.setdefault(message.agent.id, set())
         codes.update(r.device for r in message.uplink.batch.records)
-    found: dict[tuple[int, str], Meter] = {}
+    found: dict[tuple[int, str], int] = {}
     for agent_id, codes in wanted.items():
-        query = select(Meter).where(Meter.agent_id == agent_id, Meter.code.in_(codes))
-        found.update({(agent_id, m.code): m for m in session.scalars(query)})
+        query = select(Meter.id, Meter.code).where(
+            Meter.agent_id == agent_id, Meter.code.in_(codes)
+        )
+        found.update({(agent_id, code): id_ for id_, code in session.execute(query)})
     return found
 
 
@@ -248,8 +251,8 @@ def _unknown_device(agent: EdgeAgent, record: ReadingRecord | EventRecord) -> Re
     )
 
 
-def _reading_rows(meter: Meter, record: ReadingRecord) -> Iterable[ReadingRow]:
-    device_id, ts = meter.id, record.ts
+def _reading_rows(device_id: int, record: ReadingRecord) -> Iterable[ReadingRow]:
+    ts = record.ts
     return (
         (device_id, metric, ts, value)
         for metric, value in record.values.items()
@@ -257,10 +260,10 @@ def _reading_rows(meter: Meter, record: ReadingRecord) -> Iterable[ReadingRow]:
     )
 
 
-def _event_row(meter: Meter, record: EventRecord) -> dict[str, Any]:
+def _event_row(device_id: int, agent_id: int, record: EventRecord) -> dict[str, Any]:
     return {
-        "device_id": meter.id,
-        "agent_id": meter.agent_id,
+        "device_id": device_id,
+        "agent_id": agent_id,
         "ts": record.ts,
         "event": record.event,
         "data": record.data,
@@ -298,7 +301,8 @@ def _advance_streams(session: Session, messages: list[_DataMessage]) -> None:
     session.flush()
     for (_, boot), touching in sorted(streams.items()):
         agent, site = touching[0].agent, touching[0].uplink.topic.site
-        ack = AckToSend(site, agent.code, Ack(boot=boot, seq=_advance(session, agent, boot)))
+        known = {r.seq for m in touching for r in m.uplink.batch.records if r.boot == boot}
+        ack = AckToSend(site, agent.code, Ack(boot=boot, seq=_advance(session, agent, boot, known)))
         for message in touching:
             message.acks[boot] = ack
 
@@ -346,8 +350,10 @@ def dead_letter_whole(*, session: Session, uplink: Uplink, cause: Cause, reason:
     session.flush()
 
 
-def _advance(session: Session, agent: EdgeAgent, boot: int) -> int:
-    """Move the stream's acked seq over every receipt that now follows it without a gap."""
+def _advance(session: Session, agent: EdgeAgent, boot: int, known: set[int]) -> int:
+    """Move the stream's acked seq over every receipt that now follows it without a gap.
+    `known` are seqs of the stream that have receipts already (the batch's own, all claimed
+    by now), so the run need not read them back."""
     session.execute(
         insert_ignoring_duplicates(session, AgentStream),
         [{"agent_id": agent.id, "boot": boot, "acked_seq": 0}],
@@ -358,16 +364,17 @@ def _advance(session: Session, agent: EdgeAgent, boot: int) -> int:
         .with_for_update()  # one writer per stream at a time, across ingest workers
         .execution_options(populate_existing=True)
     ).one()
-    stream.acked_seq = _end_of_run(session, agent.id, boot, stream.acked_seq)
+    stream.acked_seq = _end_of_run(session, agent.id, boot, stream.acked_seq, known)
     return stream.acked_seq
 
 
 _RUN_CHUNK = 2_000
 
 
-def _end_of_run(session: Session, agent_id: int, boot: int, acked: int) -> int:
+def _end_of_run(session: Session, agent_id: int, boot: int, acked: int, known: set[int]) -> int:
     """The last seq of the unbroken run of receipts that follows `acked` (`acked` when the
-    next seq has not arrived). Read in chunks, so a gap early on costs one short read."""
+    next seq has not arrived). Over `known` seqs in memory; the rest read in chunks, so a gap
+    early on costs one short read."""
     following = (
         select(IngestReceipt.seq)
         .where(IngestReceipt.agent_id == agent_id, IngestReceipt.boot == boot)
@@ -375,6 +382,8 @@ def _end_of_run(session: Session, agent_id: int, boot: int, acked: int) -> int:
         .limit(_RUN_CHUNK)
     )
     while True:
+        while acked + 1 in known:
+            acked += 1
         seqs = session.scalars(following.where(IngestReceipt.seq > acked)).all()
         for seq in seqs:
             if seq != acked + 1:

@@ -853,6 +853,23 @@ TABLE: Final[dict[str, tuple[str, str]]] = {
         "开票信息已保存，此后开具的发票按此填写。",
         "Saved: invoices issued from now on print these.",
     ),
+    # billing exports: reports and the ageing as Excel workbooks
+    "exports.excel": ("导出 Excel", "Export Excel"),
+    "exports.totals": ("合计", "Total"),
+    "exports.total": ("合计", "Total"),
+    "exports.tenant_name": ("租户名称", "Tenant name"),
+    "exports.billed": ("应收", "Billed"),
+    "exports.collected": ("已收", "Collected"),
+    "exports.outstanding": ("未收", "Outstanding"),
+    "exports.collection_rate": ("收缴率", "Collection rate"),
+    "exports.rent": ("租金", "Rent"),
+    "exports.area_m2": ("面积(m²)", "Area (m²)"),
+    "exports.rent_per_m2_month": ("每平米月租金", "Rent per m² per month"),
+    "exports.received": ("收款", "Received"),
+    "exports.deposits_received": ("收押金", "Deposits received"),
+    "exports.refunded": ("退款", "Refunded"),
+    "exports.deposits_refunded": ("退押金", "Deposits refunded"),
+    "exports.net": ("净额", "Net"),
 }
 
 

@@ -47,7 +47,7 @@ from cloud.identity.actor import Actor
 from cloud.leasing import service as leasing_service
 
 router = APIRouter(tags=["billing"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = exports.XLSX
 XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}
 }

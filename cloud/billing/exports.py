@@ -15,9 +15,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from cloud.billing import arrears, reports
+from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
 from cloud.web.i18n import TABLE
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY = "#,##0.00"
 RATE = "0.00%"
 # Columns whose values are shares (0.9924), not yuan.
@@ -103,8 +105,9 @@ def report_workbook(
     )
 
 
-def ageing_workbook(*, session: Session, actor: Actor, as_of: date) -> bytes:
-    """Receivables outstanding on `as_of` by tenant and age, as a workbook."""
+def ageing_workbook(*, session: Session, actor: Actor, as_of: date | None = None) -> bytes:
+    """Receivables outstanding on `as_of` (the org's today when None) by tenant and age."""
+    as_of = as_of or identity_service.org_today(session=session, actor=actor)
     found = arrears.ageing(session=session, actor=actor, as_of=as_of)
     columns = [
         Column("tenant_code", label("billing.col_tenant")),

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 from sqlalchemy.orm import Session
 
-from cloud.billing import arrears, documents, ledger, reports, runs
+from cloud.billing import arrears, documents, exports, ledger, reports, runs
 from cloud.billing.schemas import Ageing, BillDetail, BillRead, RunPreview, TenantBalance
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
@@ -107,6 +107,13 @@ def _pay(
     tenant = leasing_service.get_tenant(session=session, actor=actor, code=tenant_code)
     ledger.receive_payment(session=session, actor=actor, tenant_id=tenant.id, amount=amount, **rest)
     return ledger.tenant_balance(session=session, actor=actor, tenant_id=tenant.id)
+
+
+async def _download_ageing(ctx: WebContext) -> None:
+    """The ageing as of the org's today, as the workbook /billing/ageing.xlsx answers."""
+    content = await _call(ctx, exports.ageing_workbook)
+    if content is not None:
+        ui.download.content(content, "ageing.xlsx", exports.XLSX)
 
 
 async def _download_bill(ctx: WebContext, code: str) -> None:
@@ -277,17 +284,29 @@ def _report_block(ctx: WebContext) -> None:
         start = ui.input(t("billing.from"), value=f"{year}-01-01")
         end = ui.input(t("billing.to"), value=f"{year}-12-31")
         button = ui.button(t("billing.show"))
+        excel = ui.button(t("exports.excel"), icon="download").props("outline")
     table = ui.table(columns=[], rows=[], row_key="key").classes("w-full").props("dense flat")
 
-    async def show() -> None:
+    def chosen() -> dict[str, Any] | None:
         try:
             first, last = date.fromisoformat(start.value), date.fromisoformat(end.value)
         except ValueError:
             ui.notify(t("app.error", message="yyyy-mm-dd"), type="negative")
+            return None
+        return {"name": name.value, "start": first, "end": last, "by": by.value}
+
+    async def download() -> None:
+        if (query := chosen()) is None:
             return
-        found = await _call(
-            ctx, reports.report, name=name.value, start=first, end=last, by=by.value
-        )
+        content = await _call(ctx, exports.report_workbook, **query)
+        if content is not None:
+            filename = f"{query['name']}-{query['start']}-{query['end']}.xlsx"
+            ui.download.content(content, filename, exports.XLSX)
+
+    async def show() -> None:
+        if (query := chosen()) is None:
+            return
+        found = await _call(ctx, reports.report, **query)
         if found is None:
             return
         table.columns = [{"name": "key", "label": "", "field": "key", "align": "left"}] + [
@@ -298,6 +317,7 @@ def _report_block(ctx: WebContext) -> None:
         table.rows = rows
 
     button.on_click(show)
+    excel.on_click(download)
 
 
 def register(ctx: WebContext) -> None:
@@ -328,7 +348,11 @@ def register(ctx: WebContext) -> None:
             _run_block(ctx, refresh)
             _payment_block(ctx, refresh)
             with section(t("billing.ageing")):
-                ageing_note = ui.label().classes("text-grey-7")
+                with ui.row().classes("items-center gap-3"):
+                    ageing_note = ui.label().classes("text-grey-7")
+                    ui.button(
+                        t("exports.excel"), icon="download", on_click=lambda: _download_ageing(ctx)
+                    ).props("outline dense")
                 chart = ui.echart({"series": []}).classes("w-full h-80")
             _report_block(ctx)
             with section(t("billing.bills")):

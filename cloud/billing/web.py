@@ -284,7 +284,7 @@ def _report_block(ctx: WebContext) -> None:
         start = ui.input(t("billing.from"), value=f"{year}-01-01")
         end = ui.input(t("billing.to"), value=f"{year}-12-31")
         button = ui.button(t("billing.show"))
-        excel = ui.button(t("exports.excel"), icon="download").props("outline")
+        excel = ui.button(t("exports.excel"), icon="download").props("outline no-caps")
     table = ui.table(columns=[], rows=[], row_key="key").classes("w-full").props("dense flat")
 
     def chosen() -> dict[str, Any] | None:
@@ -352,7 +352,7 @@ def register(ctx: WebContext) -> None:
                     ageing_note = ui.label().classes("text-grey-7")
                     ui.button(
                         t("exports.excel"), icon="download", on_click=lambda: _download_ageing(ctx)
-                    ).props("outline dense")
+                    ).props("outline dense no-caps")
                 chart = ui.echart({"series": []}).classes("w-full h-80")
             _report_block(ctx)
             with section(t("billing.bills")):

@@ -310,7 +310,8 @@ def _report_block(ctx: WebContext) -> None:
         if found is None:
             return
         table.columns = [{"name": "key", "label": "", "field": "key", "align": "left"}] + [
-            {"name": c, "label": c, "field": c, "align": "right"} for c in found.columns
+            {"name": c, "label": t(f"exports.{c}"), "field": c, "align": "right"}
+            for c in found.columns
         ]
         rows = [{"key": r.key, **{c: str(v) for c, v in r.values.items()}} for r in found.rows]
         rows.append({"key": "Σ", **{c: str(v) for c, v in found.totals.items()}})

@@ -15,6 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from cloud.billing import arrears, reports
+from cloud.billing.labels import AGEING_COLUMNS, DIMENSIONS, REPORT_COLUMNS, REPORTS
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
 from cloud.web.i18n import TABLE
@@ -90,12 +91,12 @@ def report_workbook(
 ) -> bytes:
     """The report `reports.report` answers, as a workbook (finance, admin and staff)."""
     found = reports.report(session=session, actor=actor, name=name, start=start, end=end, by=by)
-    columns = [Column("key", label(f"billing.by_{found.by}"))] + [
-        Column(c, label(f"exports.{c}"), RATE if c in RATES else MONEY) for c in found.columns
+    columns = [Column("key", label(DIMENSIONS[found.by]))] + [
+        Column(c, label(REPORT_COLUMNS[c]), RATE if c in RATES else MONEY) for c in found.columns
     ]
     rows = [{"key": r.key, **r.values} for r in found.rows]
     totals: dict[str, object] = {"key": label("exports.totals"), **found.totals}
-    what = label("billing.report_" + name.replace("-", "_"))
+    what = label(REPORTS[name])
     return workbook(
         title=f"{name} {found.start:%Y%m%d}-{found.end:%Y%m%d}",
         heading=f"{what} {found.start.isoformat()} – {found.end.isoformat()}",
@@ -112,10 +113,7 @@ def ageing_workbook(*, session: Session, actor: Actor, as_of: date | None = None
     columns = [
         Column("tenant_code", label("billing.col_tenant")),
         Column("tenant_name", label("exports.tenant_name")),
-    ] + [
-        Column(b, label(f"billing.{b}" if b != "total" else "exports.total"), MONEY)
-        for b in BUCKETS
-    ]
+    ] + [Column(b, label(AGEING_COLUMNS[b]), MONEY) for b in BUCKETS]
     totals: dict[str, Decimal | str] = {
         "tenant_code": label("exports.totals"),
         **{b: getattr(found.totals, b) for b in BUCKETS},

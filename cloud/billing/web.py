@@ -13,6 +13,7 @@ from nicegui import ui
 from sqlalchemy.orm import Session
 
 from cloud.billing import arrears, documents, exports, ledger, reports, runs
+from cloud.billing.labels import BUCKETS, DIMENSIONS, REPORT_COLUMNS, REPORTS
 from cloud.billing.schemas import Ageing, BillDetail, BillRead, RunPreview, TenantBalance
 from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
@@ -25,30 +26,11 @@ from cloud.web.layout import frame, section
 
 T = TypeVar("T")
 # Keys spelled out, so the translation table's check finds each one used.
-BUCKETS = {
-    "not_due": "billing.not_due",
-    "d0_30": "billing.d0_30",
-    "d31_60": "billing.d31_60",
-    "d61_90": "billing.d61_90",
-    "d90_plus": "billing.d90_plus",
-}
 COLOURS = ("#91cc75", "#fac858", "#fc8452", "#ee6666", "#9a60b4")
 METHODS = {
     "bank_transfer": "billing.method_bank_transfer",
     "pos": "billing.method_pos",
     "cash": "billing.method_cash",
-}
-REPORTS = {
-    "revenue": "billing.report_revenue",
-    "collection": "billing.report_collection",
-    "cash-flow": "billing.report_cash_flow",
-    "rent-per-m2": "billing.report_rent_per_m2",
-}
-DIMENSIONS = {
-    "month": "billing.by_month",
-    "building": "billing.by_building",
-    "tenant": "billing.by_tenant",
-    "item": "billing.by_item",
 }
 COLUMNS = {
     "tenant": "billing.col_tenant",
@@ -310,7 +292,7 @@ def _report_block(ctx: WebContext) -> None:
         if found is None:
             return
         table.columns = [{"name": "key", "label": "", "field": "key", "align": "left"}] + [
-            {"name": c, "label": t(f"exports.{c}"), "field": c, "align": "right"}
+            {"name": c, "label": t(REPORT_COLUMNS[c]), "field": c, "align": "right"}
             for c in found.columns
         ]
         rows = [{"key": r.key, **{c: str(v) for c, v in r.values.items()}} for r in found.rows]

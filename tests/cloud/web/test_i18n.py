@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cloud.billing import labels as billing_labels
 from cloud.billing import web as billing_web
 from cloud.maintenance import web as maintenance_web
 from cloud.properties import web as properties_web
@@ -16,6 +17,7 @@ from cloud.web.formatting import METER_METRICS, area, cny, kwh, percent, tariff
 from cloud.workorders import web as workorders_web
 
 WEB = Path(i18n.__file__).parent
+LABEL_USE = re.compile(r"""\blabel\(\s*["']([a-z_]+\.[a-z_.]+)["']""")
 KEY_USE = re.compile(r"""\bt(?:ranslate)?\(\s*["']([a-z_]+\.[a-z_.]+)["']""")
 
 
@@ -34,6 +36,8 @@ def _keys_used() -> set[str]:
     # The shell's pages, and each domain's own (`cloud/<domain>/**/web*.py`).
     pages = [*WEB.glob("*.py"), *WEB.parent.glob("*/**/web*.py")]
     used = {key for path in pages for key in KEY_USE.findall(path.read_text())}
+    # workbooks name their columns in both languages with `label(key)`
+    used |= set(LABEL_USE.findall((WEB.parent / "billing" / "exports.py").read_text()))
     used |= {style.label_key for style in properties_web.STATUS_STYLES.values()}
     used |= set(properties_web.RENT_LABELS.values())
     used |= {key for _path, key in layout.CONSOLE_PAGES}
@@ -54,11 +58,13 @@ def _keys_used() -> set[str]:
         tenant_services_web.KIND_KEYS,
         tenant_services_web.STATE_KEYS,
         tenant_services_web.FIT_OUT_KEYS,
-        billing_web.BUCKETS,
+        billing_labels.BUCKETS,
         billing_web.METHODS,
         billing_web.COLUMNS,
-        billing_web.REPORTS,
-        billing_web.DIMENSIONS,
+        billing_labels.REPORTS,
+        billing_labels.DIMENSIONS,
+        billing_labels.AGEING_COLUMNS,
+        billing_labels.REPORT_COLUMNS,
     )
     used |= {key for table in labels for key in table.values()}
     return used | {display.label_key for display in METER_METRICS}

@@ -1,5 +1,5 @@
-"""A simulated BLE lock behind a fake BLE transport (there is no radio here): it speaks the
-lock profile of `edge.drivers.ble_lock`, relocks by itself, and can be told to miss scans, drop
+"""A simulated BLE lock for the edge's fake BLE transport (there is no radio here): it speaks the
+lock profile of `protocols.ble_lock`, relocks by itself, and can be told to miss scans, drop
 connections or lose writes, so retries can be tested."""
 
 import asyncio
@@ -7,9 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from edge.drivers.ble_lock import COMMAND, LOCKED, STATE, UNLOCK, UNLOCKED
-from edge.errors import TransportError
-from edge.transports.ble import BleConnection
+from protocols.ble_lock import COMMAND, LOCKED, STATE, UNLOCK, UNLOCKED
 
 
 @dataclass
@@ -26,6 +24,29 @@ class SimulatedBleLock:
     silent_writes: int = 0
     """Writes taken at the link layer but never acted on (no state notification)."""
     _listeners: list[Callable[[bytes], None]] = field(default_factory=list)
+
+    def refusal(self) -> str | None:
+        """Why a connection fails now, if it does (each planned failure happens once)."""
+        if self.missed_scans > 0:
+            self.missed_scans -= 1
+            return "not found by a scan"
+        if self.dropped_connections > 0:
+            self.dropped_connections -= 1
+            return "connection failed"
+        return None
+
+    def write(self, characteristic: str, data: bytes) -> None:
+        if characteristic != COMMAND:
+            raise ValueError(f"characteristic {characteristic} is not writable")
+        self.command(data)
+
+    def subscribe(
+        self, characteristic: str, callback: Callable[[bytes], None]
+    ) -> Callable[[], None]:
+        if characteristic != STATE:
+            raise ValueError(f"characteristic {characteristic} does not notify")
+        self._listeners.append(callback)
+        return lambda: self._listeners.remove(callback)
 
     @property
     def unlocked(self) -> bool:
@@ -44,48 +65,3 @@ class SimulatedBleLock:
         loop = asyncio.get_running_loop()
         for listener in list(self._listeners):
             loop.call_soon(listener, state)  # notifications arrive after the write returns
-
-
-class FakeBleTransport:
-    """A `BleTransport` over simulated locks, by address."""
-
-    def __init__(self, locks: list[SimulatedBleLock], *, latency_s: float = 0.005) -> None:
-        self.locks = {lock.address.upper(): lock for lock in locks}
-        self.latency_s = latency_s
-        self.connects = 0
-
-    async def connect(self, address: str, *, timeout_s: float) -> BleConnection:
-        await asyncio.sleep(self.latency_s)
-        lock = self.locks.get(address.upper())
-        if lock is None or lock.missed_scans > 0:
-            if lock is not None:
-                lock.missed_scans -= 1
-            raise TransportError(f"BLE device {address} not found by a {timeout_s:g} s scan")
-        if lock.dropped_connections > 0:
-            lock.dropped_connections -= 1
-            raise TransportError(f"BLE device {address}: connection failed")
-        self.connects += 1
-        return _FakeConnection(lock, self.latency_s)
-
-
-class _FakeConnection:
-    def __init__(self, lock: SimulatedBleLock, latency_s: float) -> None:
-        self.lock, self.latency_s = lock, latency_s
-        self._mine: list[Callable[[bytes], None]] = []
-
-    async def write(self, characteristic: str, data: bytes) -> None:
-        if characteristic != COMMAND:
-            raise TransportError(f"characteristic {characteristic} is not writable")
-        await asyncio.sleep(self.latency_s)
-        self.lock.command(data)
-
-    async def notify(self, characteristic: str, callback: Callable[[bytes], None]) -> None:
-        if characteristic != STATE:
-            raise TransportError(f"characteristic {characteristic} does not notify")
-        self._mine.append(callback)
-        self.lock._listeners.append(callback)
-
-    async def close(self) -> None:
-        for callback in self._mine:
-            self.lock._listeners.remove(callback)
-        self._mine.clear()

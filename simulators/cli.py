@@ -122,6 +122,8 @@ def door(
 
     typer.echo(f"door controller {code} on {host}:{port}")
     _run_until_interrupted(serve_door(SimulatedDoor(code=code), host=host, port=port))
+
+
 @app.command("payment-gateway")
 def payment_gateway(
     key: Annotated[Path, typer.Option(help="the gateway's RSA private key (PEM); made if missing")],

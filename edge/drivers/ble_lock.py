@@ -1,24 +1,15 @@
 """A BLE door lock: connect, subscribe to its state, write an unlock, and wait for the lock to
-say it is open; retried with a pause, since BLE links drop and scans miss.
-
-The lock profile (ours, for locks that speak it; a vendor's lock needs its own codec here):
-service LOCK_SERVICE; characteristic COMMAND (write) takes `0x01 <seconds>` to unlock for that
-long or `0x00` to lock now; characteristic STATE (notify) sends `0x00` locked, `0x01` unlocked.
-"""
+say it is open; retried with a pause, since BLE links drop and scans miss. The lock profile is
+`protocols.ble_lock`."""
 
 import asyncio
 import logging
 
 from edge.errors import TransportError
 from edge.transports.ble import BleConnection, BleTransport
+from protocols.ble_lock import COMMAND, STATE, UNLOCK, UNLOCKED
 
 log = logging.getLogger(__name__)
-
-LOCK_SERVICE = "7a6b0001-5c3e-4f61-9a1d-2f0e8b7c0001"
-COMMAND = "7a6b0002-5c3e-4f61-9a1d-2f0e8b7c0001"
-STATE = "7a6b0003-5c3e-4f61-9a1d-2f0e8b7c0001"
-UNLOCK, LOCK = 0x01, 0x00
-LOCKED, UNLOCKED = 0x00, 0x01
 
 
 class BleLockDriver:

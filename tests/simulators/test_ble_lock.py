@@ -1,7 +1,8 @@
 import asyncio
 
-from edge.drivers.ble_lock import COMMAND, STATE
-from simulators.ble_lock import FakeBleTransport, SimulatedBleLock
+from edge.transports.ble import FakeBleTransport
+from protocols.ble_lock import COMMAND, STATE
+from simulators.ble_lock import SimulatedBleLock
 
 
 async def test_the_lock_notifies_its_state_and_relocks_by_itself():

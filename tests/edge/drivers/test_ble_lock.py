@@ -10,9 +10,10 @@ from edge.doors import LockUnlocker, unlock_door_action
 from edge.drivers.ble_lock import BleLockDriver
 from edge.errors import TransportError
 from edge.state import AgentState
+from edge.transports.ble import FakeBleTransport
 from protocols.gate_config import BleLock
 from protocols.messages import Command
-from simulators.ble_lock import FakeBleTransport, SimulatedBleLock
+from simulators.ble_lock import SimulatedBleLock
 
 ADDRESS = "AA:BB:CC:DD:EE:01"
 

@@ -9,6 +9,8 @@ from protocols.codes import Code
 
 SCHEMA_VERSION: Final = 1
 MAX_RECORDS_PER_BATCH = 10_000
+KEY_MAX: Final = 2**63 - 1
+"""`boot` and `seq` are 64-bit signed integers (the cloud stores them as BIGINT)."""
 
 
 class _Message(BaseModel):
@@ -17,8 +19,8 @@ class _Message(BaseModel):
 
 class _RecordBase(_Message):
     agent: Code
-    boot: int = Field(ge=1, description="boot epoch of the agent's outbox")
-    seq: int = Field(ge=1, description="monotonic per agent and boot, starting at 1")
+    boot: int = Field(ge=1, le=KEY_MAX, description="boot epoch of the agent's outbox")
+    seq: int = Field(ge=1, le=KEY_MAX, description="monotonic per agent and boot, starting at 1")
     device: Code
     ts: AwareDatetime = Field(description="device time of the reading or event")
 

@@ -14,7 +14,7 @@ from typing import Any, Final, TypeVar
 from pydantic import ValidationError
 
 from protocols import topics
-from protocols.messages import DataBatch, EventRecord, ReadingRecord, Status
+from protocols.messages import DataBatch, EventRecord, ReadingRecord, Record, Status
 
 MAX_PAYLOAD_BYTES: Final = 4 * 1024 * 1024
 """A full edge batch (10,000 records) is about 2.2 MiB; anything larger is not an agent's."""
@@ -27,8 +27,6 @@ MAX_AHEAD: Final = timedelta(minutes=10)
 """A record stamped further ahead of the ingest clock comes from a clock that is wrong."""
 MAX_BEHIND: Final = timedelta(days=7)
 """Older than this is not a backlog an outbox would hold, but a clock that is wrong."""
-BIGINT_MAX: Final = 2**63 - 1
-"""`boot` and `seq` are stored as BIGINT."""
 METRIC_MAX_CHARS: Final = 64
 """`readings.metric` is VARCHAR(64)."""
 
@@ -127,12 +125,7 @@ def _check(topic: str, payload: bytes, received_at: datetime) -> StatusUplink | 
     batch = _parse(DataBatch, payload)
     _check_names(parsed, batch.site, batch.agent)
     _check_records_belong(batch)
-    refused = {
-        i: refusal
-        for i, record in enumerate(batch.records)
-        if (refusal := _refuse_record(record, received_at)) is not None
-    }
-    return DataUplink(parsed, payload, received_at, batch, refused)
+    return DataUplink(parsed, payload, received_at, batch, _refusals(batch, received_at))
 
 
 def _parse_topic(topic: str) -> topics.Topic:
@@ -188,22 +181,47 @@ def _check_names(topic: topics.Topic, site: str, agent: str) -> None:
 
 
 def _check_records_belong(batch: DataBatch) -> None:
-    """Every record is the batch agent's, with a key the database can hold."""
-    strays = sorted({r.agent for r in batch.records if r.agent != batch.agent})
+    """Every record is the batch agent's (the schema bounds their keys to 64 bits)."""
+    strays = sorted({r.agent for r in batch.records} - {batch.agent})
     if strays:
         raise _Reject(
             Cause.AGENT_MISMATCH,
             f"records name agent(s) {', '.join(strays)} in a batch of {batch.agent}",
         )
-    for r in batch.records:
-        if r.boot > BIGINT_MAX or r.seq > BIGINT_MAX:
-            raise _Reject(Cause.SCHEMA, f"boot {r.boot} seq {r.seq} is beyond a 64-bit integer")
+
+
+def _refusals(batch: DataBatch, received_at: datetime) -> dict[int, Refusal]:
+    """The records the database should not store, by index."""
+    if _sound_readings_only(batch.records, received_at):
+        return {}
+    return {
+        i: refusal
+        for i, record in enumerate(batch.records)
+        if (refusal := _refuse_record(record, received_at)) is not None
+    }
+
+
+def _sound_readings_only(records: list[Record], received_at: datetime) -> bool:
+    """Whether every record is a reading inside the window with metric names that can be
+    stored: the usual batch, cleared whole in a few passes that run in C, where going through
+    it record by record took twice as long as parsing it."""
+    readings = [r for r in records if isinstance(r, ReadingRecord)]
+    if len(readings) < len(records):
+        return False
+    stamps = [r.ts for r in readings]
+    if not _inside_window(min(stamps), received_at) or not _inside_window(max(stamps), received_at):
+        return False
+    return all(map(_storable_metric, set[str]().union(*(r.values for r in readings))))
+
+
+def _inside_window(ts: datetime, received_at: datetime) -> bool:
+    return received_at - MAX_BEHIND <= ts <= received_at + MAX_AHEAD
 
 
 def _refuse_record(record: ReadingRecord | EventRecord, received_at: datetime) -> Refusal | None:
     """Why the database should not store this record, if it should not."""
     key = f"boot {record.boot}, seq {record.seq}"
-    if not received_at - MAX_BEHIND <= record.ts <= received_at + MAX_AHEAD:
+    if not _inside_window(record.ts, received_at):
         return Refusal(
             Cause.TS_WINDOW,
             f"record ts {record.ts.isoformat()} is outside {MAX_BEHIND.days} days behind to "

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +27,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         parsed, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
     )
     event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "savepoint", _begin_before_a_first_savepoint)
     return engine
 
 
@@ -36,6 +37,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _begin_before_a_first_savepoint(conn: Connection, _name: str) -> None:
+    """pysqlite (before Python 3.12's `autocommit`) sends BEGIN only before a write, so a
+    SAVEPOINT as a transaction's first statement would open a transaction of its own in SQLite,
+    committed by its RELEASE even if the transaction around it is rolled back. Begin first."""
+    sqlite = conn.connection.driver_connection
+    if sqlite is not None and not sqlite.in_transaction:
+        sqlite.execute("BEGIN")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -16,8 +16,12 @@ from cloud.db.migrate import alembic_config, upgrade
 from cloud.properties.models import Floor, Site, Unit, UnitStatus, UnitStatusPeriod
 from tests.conftest import fresh_postgres_database
 
-TODAY = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
 DAY = timedelta(days=1)
+
+
+def _today() -> date:
+    """The org's date now, as the migration takes it (not at import: a run may pass midnight)."""
+    return datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -43,7 +47,7 @@ def _insert(conn: Connection, table: str, **row: object) -> int:
     )
 
 
-def _foundation_data(url: str) -> None:
+def _foundation_data(url: str, today: date) -> None:
     """One org, building A with units on floors 12, 12 and -1, and their leases:
 
     A-1201: leased since 2024 with no end in sight; A-1202: two leases with a gap between them,
@@ -72,7 +76,7 @@ def _foundation_data(url: str) -> None:
                 ("A-1201", date(2024, 1, 1), date(2099, 12, 31)),
                 ("A-1202", date(2023, 1, 1), date(2023, 12, 31)),
                 ("A-1202", date(2024, 3, 1), date(2024, 6, 30)),
-                ("A-1203", TODAY + 40 * DAY, TODAY + 400 * DAY),
+                ("A-1203", today + 40 * DAY, today + 400 * DAY),
             ),
             start=1,
         ):
@@ -92,8 +96,10 @@ def _foundation_data(url: str) -> None:
 
 
 def test_upgrade_keeps_foundation_data_and_rebuilds_histories(foundation_url: str) -> None:
-    _foundation_data(foundation_url)
+    before = _today()
+    _foundation_data(foundation_url, before)
     upgrade(foundation_url)
+    after = _today()  # the same date, unless the org's midnight passed during the upgrade
     engine = make_engine(foundation_url)
     with Session(engine) as session:
         floors = session.scalars(select(Floor).order_by(Floor.level)).all()
@@ -123,8 +129,9 @@ def test_upgrade_keeps_foundation_data_and_rebuilds_histories(foundation_url: st
             (UnitStatus.leased, date(2024, 3, 1), date(2024, 7, 1)),
             (UnitStatus.vacant, date(2024, 7, 1), None),
         ]
-        assert history("B1-01") == [(UnitStatus.vacant, TODAY, None)]
-        assert history("A-1203") == [(UnitStatus.vacant, TODAY, None)]
+        for code in ("B1-01", "A-1203"):
+            [(status, since, until)] = history(code)
+            assert (status, until) == (UnitStatus.vacant, None) and before <= since <= after
 
     # And back: the floors return to the units as numbers.
     command.downgrade(alembic_config(foundation_url), "0001")

@@ -147,7 +147,8 @@ async def run_parking(
     *, settings: Settings, sessions: sessionmaker[Session], stop: asyncio.Event
 ) -> None:
     """Until `stop`: take gate and door events every few seconds, publish allow-lists that
-    changed, and answer exit questions; a lost broker is retried with a growing pause."""
+    changed (all of them once on every connection), and answer exit questions; a lost broker
+    is retried with a growing pause."""
     delay = 1.0
     while not stop.is_set():
         try:
@@ -173,17 +174,23 @@ async def _rounds(
     stop: asyncio.Event,
     responder: asyncio.Task[None],
 ) -> None:
+    # The first round on a connection publishes every list again: a broker restarted without
+    # persistence has forgotten the retained ones, and an agent that reconnects would get none.
+    republish = True
     while not stop.is_set():
         if responder.done():
             responder.result()  # re-raise what ended it (a lost broker): reconnect
         try:
             taken = await asyncio.to_thread(take_events_once, sessions)
-            published = await publish_allow_lists(sessions=sessions, client=client)
+            published = await publish_allow_lists(
+                sessions=sessions, client=client, force=republish
+            )
         except aiomqtt.MqttError:
             raise
         except Exception:  # the next round retries; one bad row must not stop the gates
             log.exception("parking jobs round failed")
         else:
+            republish = True
             for item in published:
                 log.info("allow-list v%d published to site %s", item.version, item.site)
             if taken:

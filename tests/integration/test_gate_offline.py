@@ -62,23 +62,6 @@ class Park:
     push_url: str
 
 
-async def _broker_up(port: int) -> None:
-    async def accepting() -> bool:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            return False
-        writer.close()
-        await writer.wait_closed()
-        return True
-
-    for _ in range(200):
-        if await accepting():
-            return
-        await asyncio.sleep(0.05)
-    pytest.fail(f"mosquitto did not listen on {port}")
-
-
 def _config(broker_url: str, site_code: str, tmp_path: Path) -> SiteConfig:
     raw = demo_site_raw(
         broker_url=broker_url,
@@ -124,7 +107,7 @@ async def park_and_broker(
 ) -> AsyncIterator[tuple[Park, Mosquitto]]:
     broker = Mosquitto(free_tcp_port())
     broker.start()
-    await _broker_up(broker.port)
+    await broker.listening()
     config = _config(broker.url, unique_code, tmp_path)
     try:
         with fresh_postgres_database() as url:
@@ -228,7 +211,7 @@ async def test_gates_work_offline_and_the_cloud_gets_every_passage_once(
     assert [len(park.boards[g].pulses) for g in (IN, OUT)] == [2, 1]
 
     broker.start()
-    await _broker_up(broker.port)
+    await broker.listening()
     expected = [
         (GATE_ENTRY, MONTHLY, True),
         (GATE_EXIT, MONTHLY, True),

@@ -60,6 +60,19 @@ class Mosquitto:
             stderr=subprocess.DEVNULL,
         )
 
+    async def listening(self) -> None:
+        """Wait until the broker accepts connections (it takes a moment after `start`)."""
+        for _ in range(200):
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            except OSError:
+                await asyncio.sleep(0.05)
+                continue
+            writer.close()
+            await writer.wait_closed()
+            return
+        pytest.fail(f"mosquitto did not listen on {self.port}")
+
     def kill(self) -> None:
         assert self.process is not None
         self.process.kill()

@@ -46,7 +46,8 @@ from protocols.messages import Ack, DataBatch, ReadingRecord
 AGENTS = 8
 METERS_PER_AGENT = 50
 PUBLISHERS = 2
-BATCHES_PER_AGENT = 50
+BATCHES_PER_AGENT = int(os.environ.get("PARKOPS_BENCH_INGEST_BATCHES", "50"))
+"""Per agent; raise it for a longer run (memory under sustained load)."""
 RECORDS_PER_BATCH = 500
 IN_FLIGHT_BATCHES = 4
 WORKERS = int(os.environ.get("PARKOPS_BENCH_INGEST_WORKERS", "2"))
@@ -280,7 +281,8 @@ def _publisher(broker_url: str, agents: list[int], go: Event, results: Any) -> N
 
 
 def _payloads(agent: int) -> list[bytes]:
-    t0 = datetime.now(UTC) - timedelta(days=1)
+    # A second apart, all in the past and inside the 7 days ingest accepts.
+    t0 = datetime.now(UTC) - timedelta(seconds=BATCHES_PER_AGENT * RECORDS_PER_BATCH + 3600)
     code, meters = _agent(agent), [_meter(agent, m) for m in range(METERS_PER_AGENT)]
 
     def record(seq: int) -> ReadingRecord:

@@ -5,7 +5,7 @@ out from them: a debit's outstanding is its amount less what is allocated to it,
 unallocated rest is prepaid money, and the balance is the sum of all receivable entries.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -70,9 +70,11 @@ def receive_payment(
     method: str,
     reference: str,
     idempotency_key: str,
+    bill_codes: Collection[str] = (),
 ) -> LedgerEntry:
     """Record a payment once per (org, idempotency_key) and allocate it to the tenant's open
-    charges in the org's order; the rest stays prepaid. A repeat returns the first entry."""
+    charges: those of `bill_codes` (the bills the tenant chose to pay) first, the rest in the
+    org's order; what is left stays prepaid. A repeat returns the first entry."""
     check_tenant(session=session, actor=actor, tenant_id=tenant_id, write=True)
     if not idempotency_key.strip():
         raise Invalid("idempotency_key is empty", field="idempotency_key")
@@ -98,7 +100,17 @@ def receive_payment(
         reference=reference[:200],
         source_key=key,
     )
-    allocate(session=session, org_id=actor.org_id, tenant_id=tenant_id, on=received_on)
+    chosen = select(Bill.id).where(
+        Bill.org_id == actor.org_id, Bill.tenant_id == tenant_id, Bill.code.in_(bill_codes)
+    )
+    bills_first = set(session.scalars(chosen)) if bill_codes else set()
+    allocate(
+        session=session,
+        org_id=actor.org_id,
+        tenant_id=tenant_id,
+        on=received_on,
+        bills_first=bills_first,
+    )
     return entry
 
 
@@ -226,8 +238,16 @@ def order_debits(
     return sorted(debits, key=key)
 
 
-def allocate(*, session: Session, org_id: int, tenant_id: int, on: date) -> list[Allocation]:
-    """Settle the tenant's open debits with its unallocated credits, in the org's order."""
+def allocate(
+    *,
+    session: Session,
+    org_id: int,
+    tenant_id: int,
+    on: date,
+    bills_first: Collection[int] = (),
+) -> list[Allocation]:
+    """Settle the tenant's open debits with its unallocated credits: the debits of the bills
+    `bills_first` before the others, each group in the org's order."""
     # Whoever allocates holds the tenant's row, so two transactions never spend one credit.
     session.execute(
         select(Tenant.id).where(Tenant.org_id == org_id, Tenant.id == tenant_id).with_for_update()
@@ -236,6 +256,7 @@ def allocate(*, session: Session, org_id: int, tenant_id: int, on: date) -> list
     if not credits:
         return []
     debits = order_debits(_open_debits(session, org_id, tenant_id), settings_of(session, org_id))
+    debits.sort(key=lambda pair: pair[0].bill_id not in bills_first)  # stable: order kept
     made: list[Allocation] = []
     ci = 0
     for debit, owed in debits:

@@ -182,9 +182,7 @@ async def _rounds(
             responder.result()  # re-raise what ended it (a lost broker): reconnect
         try:
             taken = await asyncio.to_thread(take_events_once, sessions)
-            published = await publish_allow_lists(
-                sessions=sessions, client=client, force=republish
-            )
+            published = await publish_allow_lists(sessions=sessions, client=client, force=republish)
         except aiomqtt.MqttError:
             raise
         except Exception:  # the next round retries; one bad row must not stop the gates

@@ -195,7 +195,14 @@ def decide(*, session: Session, actor: Actor, line_id: int, data: LineDecision) 
 
 
 def _post(*, session: Session, actor: Actor, line: StatementLine, tenant_id: int | None) -> None:
+    """Post the line as the tenant's payment, onto the bills its reference names first."""
     assert tenant_id is not None
+    reference = line.reference.upper()
+    named = {
+        item.bill_code
+        for item in ledger.open_items(session=session, actor=actor, tenant_id=tenant_id)
+        if item.bill_code and _names(reference, item.bill_code)
+    }
     entry = ledger.receive_payment(
         session=session,
         actor=actor,
@@ -205,6 +212,7 @@ def _post(*, session: Session, actor: Actor, line: StatementLine, tenant_id: int
         method="bank_transfer",
         reference=f"{line.payer_name} {line.reference}".strip()[:200],
         idempotency_key=f"bank:{line.fingerprint}",
+        bill_codes=named,
     )
     line.tenant_id, line.ledger_entry_id = tenant_id, entry.id
 

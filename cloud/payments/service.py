@@ -259,6 +259,7 @@ def _settle(
         reference=f"{order.out_trade_no} {state.transaction_id}",
         # The provider's transaction id: a redelivery, a query and a notification agree on it.
         idempotency_key=f"{order.account.channel.value}:{state.transaction_id}",
+        bill_codes=order.bill_codes,
     )
     order.status, order.transaction_id = OrderStatus.paid, state.transaction_id
     order.paid_at, order.ledger_entry_id = paid_at, entry.id

@@ -331,3 +331,23 @@ def test_the_job_asks_about_quiet_pending_orders(
     assert (lost.status, unpaid.status) == (OrderStatus.paid, OrderStatus.pending)
     assert [p.amount for p in payments_of(session, world)] == [D("-100.00")]
     assert jobs.check_pending_orders(session=session, now=later) == []
+
+
+async def test_a_payment_settles_the_bills_the_tenant_chose_before_older_ones(
+    session: Session,
+    world: World,
+    account: PaymentAccount,
+    gateway: PaymentGateway,
+    make_bill: BillMaker,
+    client: httpx.AsyncClient,
+) -> None:
+    make_bill(world, "TA", "ZD-MAR", 3, ("rent", "1000.00"))
+    make_bill(world, "TA", "ZD-APR", 4, ("rent", "400.00"), ("management", "100.00"))
+    order = order_for(session, world, "ZD-APR")  # the newer bill, though March is older
+    body, headers = signed_body(gateway, state(order, TradeState.success))
+    assert (await client.post(NOTIFY, content=body, headers=headers)).status_code == 200
+    session.expire_all()
+    items = ledger.open_items(
+        session=session, actor=world.actors["finance"], tenant_id=world.tenants["TA"].id
+    )
+    assert [(item.bill_code, item.outstanding) for item in items] == [("ZD-MAR", D("1000.00"))]

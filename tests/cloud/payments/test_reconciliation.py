@@ -244,3 +244,14 @@ async def test_rest_import_with_a_mapping_and_the_queue(
         headers=finance,
     )
     assert missing.status_code == 422 and missing.json()["field"] == "mapping"
+
+
+def test_a_line_naming_a_bill_settles_that_bill_first(
+    session: Session, world: World, bills: None
+) -> None:
+    import_csv(session, world, STATEMENT)
+    items = ledger.open_items(
+        session=session, actor=world.actors["finance"], tenant_id=world.tenants["TA"].id
+    )
+    # B002 (250.00) settled ZD-A2, which it names, not the older ZD-A (B001 waits in the queue).
+    assert [(item.bill_code, item.outstanding) for item in items] == [("ZD-A", D("1000.00"))]

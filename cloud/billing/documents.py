@@ -122,7 +122,8 @@ def _quantity(line: BillLine) -> str:
         ratio = detail.get("ct_ratio", "1")
         text = f"{detail['kwh']} kWh\n表 {detail.get('meter', '')}：{detail['opening']} → "
         text += f"{detail['closing']}"
-        return text + ("" if _decimal(ratio) == 1 else f"，倍率 {ratio}")
+        text += "" if _decimal(ratio) == 1 else f"，倍率 {ratio}"
+        return text + (f"\n换表 {detail['exchanges']}" if "exchanges" in detail else "")
     if "kwh_total" in detail:  # a share of a common meter (公摊)
         basis = BASES.get(detail.get("basis", ""), "")
         return f"公摊表 {detail.get('meter', '')} 共 {detail['kwh_total']} kWh，{basis}分摊"

@@ -20,7 +20,7 @@ from cloud.billing import tariffs
 from cloud.billing.models import ElectricityTariff, MeterTariff, SharedMeter
 from cloud.billing.schemas import RunLine
 from cloud.billing.sources import Tenancy
-from cloud.energy.models import Meter, Reading
+from cloud.energy.models import Meter, MeterExchange, Reading
 from protocols.profiles import ENERGY_IMPORT
 
 STALE_AFTER = timedelta(days=1)
@@ -95,6 +95,60 @@ def _boundaries(
     }
 
 
+@dataclass(frozen=True)
+class Break:
+    """A meter exchange (or rollover): readings from `at` on are the new register's, which
+    continues the old one's count once `offset` is added."""
+
+    at: datetime
+    offset: Decimal
+    final_value: Decimal
+    initial_value: Decimal
+
+
+def breaks(session: Session, meter_ids: Sequence[int], end_at: datetime) -> dict[int, list[Break]]:
+    """The register breaks of many meters up to `end_at`, oldest first (a query per 2,000)."""
+    found: dict[int, list[Break]] = defaultdict(list)
+    for at in range(0, len(meter_ids), CHUNK):
+        rows = session.scalars(
+            select(MeterExchange)
+            .where(MeterExchange.meter_id.in_(meter_ids[at : at + CHUNK]))
+            .where(MeterExchange.at <= end_at)
+            .order_by(MeterExchange.at)
+        )
+        for row in rows:
+            found[row.meter_id].append(
+                Break(row.at, row.offset, row.final_value, row.initial_value)
+            )
+    return found
+
+
+def register_rise(
+    opening: Point, closing: Point, meter_breaks: Sequence[Break]
+) -> tuple[Decimal, list[Break]]:
+    """How far the register counted from `opening` to `closing`, across the breaks between
+    them (which are returned too)."""
+    between = [b for b in meter_breaks if opening.ts < b.at <= closing.ts]
+    return closing.value - opening.value + sum((b.offset for b in between), Decimal(0)), between
+
+
+def continued(points: Sequence[Point], between: Sequence[Break]) -> list[Point]:
+    """`points` as one unbroken count: each break's offset added to the readings after it."""
+    return [
+        Point(p.ts, p.value + sum((b.offset for b in between if b.at <= p.ts), Decimal(0)))
+        for p in points
+    ]
+
+
+def _breaks_text(between: Sequence[Break], zone: ZoneInfo) -> str:
+    """For the bill: 换表 2026-03-15 10:00 旧表止码 48213.7 新表起码 0."""
+    return "；".join(
+        f"{b.at.astimezone(zone):%Y-%m-%d %H:%M} 旧表止码 {b.final_value.normalize():f} "
+        f"新表起码 {b.initial_value.normalize():f}"
+        for b in between
+    )
+
+
 def instants(zone: ZoneInfo, first: date, last: date) -> tuple[datetime, datetime]:
     """[first 00:00, the day after last 00:00) in `zone`."""
     return (
@@ -132,7 +186,9 @@ def lease_lines(
     out = Metered([], {}, [])
     for (first, last), group in by_dates.items():
         start_at, end_at = instants(zone, first, last)
-        marks = boundaries(session, [meters[lease.unit_id].id for lease in group], start_at, end_at)
+        meter_ids = [meters[lease.unit_id].id for lease in group]
+        marks = boundaries(session, meter_ids, start_at, end_at)
+        broken = breaks(session, meter_ids, end_at)
         for lease in group:
             meter = meters[lease.unit_id]
             line = _lease_line(
@@ -140,6 +196,7 @@ def lease_lines(
                 lease,
                 meter,
                 marks.get(meter.id),
+                broken.get(meter.id, []),
                 plans.get(meter.id),
                 zone,
                 (first, last, start_at, end_at),
@@ -196,6 +253,7 @@ def _lease_line(
     lease: Tenancy,
     meter: BillingMeter,
     marks: Boundaries | None,
+    meter_breaks: Sequence[Break],
     plan: ElectricityTariff | None,
     zone: ZoneInfo,
     span: tuple[date, date, datetime, datetime],
@@ -210,13 +268,15 @@ def _lease_line(
         # billed once, later, instead of estimated now.
         warnings.append(f"{lease.code}: meter {meter.code} has no reading near {last} yet")
         return None
-    if closing.value < opening.value:
+    rise, between = register_rise(opening, closing, meter_breaks)
+    if rise < 0:
         warnings.append(
             f"{lease.code}: the register of meter {meter.code} went down from {opening.value} "
-            f"to {closing.value}; replaced or rolled over, needs a manual reading"
+            f"to {closing.value}; if it was replaced or rolled over, record the exchange "
+            "(换表) with the old register's final and the new one's initial value"
         )
         return None
-    kwh = ((closing.value - opening.value) * meter.ct_ratio).quantize(tariffs.KWH, ROUND_HALF_UP)
+    kwh = (rise * meter.ct_ratio).quantize(tariffs.KWH, ROUND_HALF_UP)
     detail = {
         "meter": meter.code,
         "opening": str(opening.value),
@@ -226,7 +286,9 @@ def _lease_line(
         "ct_ratio": str(meter.ct_ratio),
         "kwh": str(kwh),
     }
-    amount = _price(session, meter, plan, kwh, opening, closing, zone, lease, detail)
+    if between:
+        detail["exchanges"] = _breaks_text(between, zone)
+    amount = _price(session, meter, plan, kwh, (opening, closing, between), zone, lease, detail)
     return RunLine(
         source_key=f"kwh:{lease.id}:{first.isoformat()}",
         tenant_id=lease.tenant_id,
@@ -250,18 +312,20 @@ def _price(
     meter: BillingMeter,
     plan: ElectricityTariff | None,
     kwh: Decimal,
-    opening: Point,
-    closing: Point,
+    readings: tuple[Point, Point, Sequence[Break]],
     zone: ZoneInfo,
     lease: Tenancy,
     detail: dict[str, str],
 ) -> Decimal:
+    """The line's amount; a time-of-use plan reads the register between `readings` (opening,
+    closing and the breaks between them) to split the energy into its bands."""
     if plan is None:
         detail["tariff"] = str(lease.electricity_tariff)
         return (kwh * lease.electricity_tariff).quantize(tariffs.FEN, ROUND_HALF_UP)
     detail["tariff"] = plan.code
     if plan.kind == "tiered":
         return tariffs.tiered_amount(kwh, plan.tiers)
+    opening, closing, between = readings
     points = [
         Point(r.ts, Decimal(repr(r.value)))
         for r in session.scalars(
@@ -275,6 +339,7 @@ def _price(
             .order_by(Reading.ts)
         )
     ]
+    points = continued(points, between)
     bands = tariffs.tou_kwh([(p.ts, p.value) for p in points], plan.bands, zone, meter.ct_ratio)
     detail.update({f"kwh_{band}": str(value) for band, value in bands.items()})
     return tariffs.tou_amount(bands, plan.prices)
@@ -299,22 +364,24 @@ def shared_lines(
         return []
     start_at, end_at = instants(zone, *period)
     marks = boundaries(session, [s.meter_id for s in shared], start_at, end_at)
+    broken = breaks(session, [s.meter_id for s in shared], end_at)
     lines: list[RunLine] = []
     for meter in shared:
         point = marks.get(meter.meter_id)
         opening = point.before or point.first if point else None
         closing = point.closing if point else None
-        if (
-            opening is None
-            or closing is None
-            or closing.value < opening.value
-            or end_at - closing.ts > STALE_AFTER
-        ):
+        if opening is None or closing is None or end_at - closing.ts > STALE_AFTER:
             warnings.append(f"shared meter {meter.meter_id}: no usable readings for the period")
+            continue
+        rise, _ = register_rise(opening, closing, broken.get(meter.meter_id, []))
+        if rise < 0:
+            warnings.append(
+                f"shared meter {meter.meter_id}: the register went down; record the exchange"
+            )
             continue
         master = session.get(Meter, meter.meter_id)
         assert master is not None
-        kwh = (closing.value - opening.value) * master.ct_ratio * (1 + meter.loss_factor)
+        kwh = rise * master.ct_ratio * (1 + meter.loss_factor)
         kwh = kwh.quantize(tariffs.KWH, ROUND_HALF_UP)
         total = (kwh * meter.price).quantize(tariffs.FEN, ROUND_HALF_UP)
         lines += _shares(meter, master.code, kwh, total, tenancy, kwh_by_unit, period, due_date)

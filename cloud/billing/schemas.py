@@ -32,7 +32,13 @@ class ElectricityCharge(BaseModel):
     closing_ts: datetime
     closing_kwh: Decimal = Field(description="register value at closing_ts")
     ct_ratio: Decimal
-    kwh: Decimal = Field(description="(closing - opening) x CT ratio, to 0.01 kWh")
+    exchanges: int = Field(
+        default=0, description="meter exchanges (换表) or rollovers between opening and closing"
+    )
+    kwh: Decimal = Field(
+        description="(closing - opening, plus each exchange's old final minus new initial "
+        "value) x CT ratio, to 0.01 kWh"
+    )
     tariff: Decimal = Field(description="CNY per kWh")
     amount: Decimal = Field(description="kwh x tariff, to the fen, half up")
     currency: Literal["CNY"] = "CNY"

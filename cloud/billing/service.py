@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloud.billing import ledger
+from cloud.billing import ledger, metering
 from cloud.billing.models import AllocationOrder, BillingSettings
 from cloud.billing.schemas import BillingSettingsRead, ElectricityCharge, OpeningSource
 from cloud.energy import service as energy_service
@@ -64,13 +64,19 @@ def electricity_charge(
     )
 
     opening_kwh, closing_kwh = _decimal(opening.value), _decimal(closing.value)
-    if closing_kwh < opening_kwh:
+    rise, between = metering.register_rise(
+        metering.Point(opening.ts, opening_kwh),
+        metering.Point(closing.ts, closing_kwh),
+        metering.breaks(session, [meter.id], end_at).get(meter.id, []),
+    )
+    if rise < 0:
         raise Invalid(
             f"the register of meter {meter.code} went down from {opening_kwh} to {closing_kwh} "
-            f"kWh between {opening.ts.isoformat()} and {closing.ts.isoformat()}: meter replaced "
-            "or rolled over, which needs a manual reading"
+            f"kWh between {opening.ts.isoformat()} and {closing.ts.isoformat()}: if the meter "
+            "was replaced or rolled over, record the exchange (换表) with the old register's "
+            "final and the new one's initial value"
         )
-    kwh = ((closing_kwh - opening_kwh) * meter.ct_ratio).quantize(KWH, ROUND_HALF_UP)
+    kwh = (rise * meter.ct_ratio).quantize(KWH, ROUND_HALF_UP)
     return ElectricityCharge(
         lease_code=lease.code,
         tenant_name=lease.tenant.name,
@@ -84,6 +90,7 @@ def electricity_charge(
         closing_ts=closing.ts,
         closing_kwh=closing_kwh,
         ct_ratio=meter.ct_ratio,
+        exchanges=len(between),
         kwh=kwh,
         tariff=lease.electricity_tariff,
         amount=(kwh * lease.electricity_tariff).quantize(FEN, ROUND_HALF_UP),

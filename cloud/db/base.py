@@ -22,6 +22,8 @@ Money = Numeric(14, 2)
 Tariff = Numeric(10, 4)
 Area = Numeric(10, 2)
 Ratio = Numeric(10, 4)
+Register = Numeric(16, 3)
+"""A meter register's value as read off it (kWh, m³)."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):

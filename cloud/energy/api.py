@@ -10,6 +10,8 @@ from cloud.energy import consumption, service
 from cloud.energy.consumption import Scope, Width
 from cloud.energy.schemas import (
     EnergySeries,
+    ExchangeCreate,
+    ExchangeRead,
     MeterRead,
     MeterSnapshot,
     PeriodConsumption,
@@ -50,6 +52,22 @@ def record_readings(
         session=session, actor=actor, meter_code=code, readings=readings
     )
     return [ReadingRead.model_validate(r) for r in stored]
+
+
+@router.post("/meters/{code}/exchanges", response_model=ExchangeRead, status_code=201)
+def record_exchange(
+    code: str, data: ExchangeCreate, session: SessionDep, actor: CurrentActor
+) -> ExchangeRead:
+    """The meter was replaced (换表) or its register rolled over: billing then counts energy
+    across the break from these two values instead of leaving the period out."""
+    exchange = service.record_exchange(session=session, actor=actor, meter_code=code, data=data)
+    return ExchangeRead.model_validate(exchange)
+
+
+@router.get("/meters/{code}/exchanges", response_model=list[ExchangeRead])
+def list_exchanges(code: str, session: SessionDep, actor: CurrentActor) -> list[ExchangeRead]:
+    found = service.list_exchanges(session=session, actor=actor, meter_code=code)
+    return [ExchangeRead.model_validate(e) for e in found]
 
 
 @router.get("/readings/latest", response_model=list[MeterSnapshot])

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import Double, ForeignKey, Identity, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cloud.db.base import Base, IdType, Ratio, UTCDateTime
+from cloud.db.base import Base, IdType, Ratio, Register, UTCDateTime, utcnow
 from cloud.properties.models import Unit
 
 
@@ -27,6 +27,32 @@ class Meter(Base):
     billing: Mapped[bool] = mapped_column(default=False)
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+
+class MeterExchange(Base):
+    """The register of a meter broke its count at `at`: the meter was replaced (换表), or its
+    register rolled over. `final_value` is what the old register last showed, `initial_value`
+    what the new one started at; billing adds their difference to every rise that spans `at`,
+    so energy is counted across the break without a manual correction."""
+
+    __tablename__ = "meter_exchanges"
+    __table_args__ = (UniqueConstraint("meter_id", "at"),)
+
+    id: Mapped[int] = mapped_column(IdType, Identity(), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(16))
+    final_value: Mapped[Decimal] = mapped_column(Register)
+    initial_value: Mapped[Decimal] = mapped_column(Register)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def offset(self) -> Decimal:
+        """What to add to the new register's values to continue the old one's count."""
+        return self.final_value - self.initial_value
 
 
 class Reading(Base):

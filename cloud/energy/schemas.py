@@ -1,6 +1,8 @@
 """What the energy API shows."""
 
 from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -49,6 +51,33 @@ class ReadingCreate(BaseModel):
     metric: str = Field(min_length=1, max_length=64, examples=["energy_import"])
     ts: AwareDatetime
     value: float = Field(allow_inf_nan=False)
+
+
+class ExchangeKind(StrEnum):
+    replaced = "replaced"
+    """换表: a new meter (or register) in place of the old one."""
+    rolled_over = "rolled_over"
+    """The register passed its largest value and started again from zero."""
+
+
+class ExchangeCreate(BaseModel):
+    """Where a meter's register broke its count, as read off both registers on site."""
+
+    at: AwareDatetime = Field(description="when the old register stopped counting")
+    kind: ExchangeKind = ExchangeKind.replaced
+    final_value: Decimal = Field(ge=0, max_digits=16, decimal_places=3, examples=["48213.7"])
+    initial_value: Decimal = Field(ge=0, max_digits=16, decimal_places=3, examples=["0"])
+    note: str = Field(default="", max_length=200)
+
+
+class ExchangeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: AwareDatetime
+    kind: ExchangeKind
+    final_value: Decimal
+    initial_value: Decimal
+    note: str
 
 
 class SeriesPoint(BaseModel):

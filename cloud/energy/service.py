@@ -6,10 +6,11 @@ from datetime import date, datetime
 from sqlalchemy import Select, select, union_all
 from sqlalchemy.orm import Session
 
+from cloud.db.base import utcnow
 from cloud.db.upsert import insert_ignoring_duplicates
-from cloud.energy.models import Meter, Reading
-from cloud.energy.schemas import MeterSnapshot, ReadingCreate
-from cloud.errors import Invalid, NotFound
+from cloud.energy.models import Meter, MeterExchange, Reading
+from cloud.energy.schemas import ExchangeCreate, MeterSnapshot, ReadingCreate
+from cloud.errors import Conflict, Invalid, NotFound
 from cloud.identity.actor import Actor, require_role
 from cloud.identity.models import Role
 from cloud.leasing import service as leasing_service
@@ -89,6 +90,37 @@ def record_readings(
         return []
     stored = session.scalars(insert_ignoring_duplicates(session, Reading).returning(Reading), rows)
     return list(stored)
+
+
+def record_exchange(
+    *, session: Session, actor: Actor, meter_code: str, data: ExchangeCreate
+) -> MeterExchange:
+    """Record that a meter's register broke its count (replaced, or rolled over) at `data.at`,
+    with the values read off the old and the new register there."""
+    require_role(actor, Role.admin, Role.engineer)
+    meter = get_meter(session=session, actor=actor, code=meter_code)
+    if data.at > utcnow():
+        raise Invalid(f"exchange time {data.at.isoformat()} is in the future", field="at")
+    taken = select(MeterExchange.id).where(
+        MeterExchange.meter_id == meter.id, MeterExchange.at == data.at
+    )
+    if session.scalar(taken) is not None:
+        raise Conflict(f"meter {meter.code} has an exchange at {data.at.isoformat()} already")
+    exchange = MeterExchange(
+        org_id=actor.org_id,
+        meter_id=meter.id,
+        created_by_id=actor.user_id,
+        **data.model_dump(),
+    )
+    session.add(exchange)
+    session.flush()
+    return exchange
+
+
+def list_exchanges(*, session: Session, actor: Actor, meter_code: str) -> list[MeterExchange]:
+    meter = get_meter(session=session, actor=actor, code=meter_code)
+    stmt = select(MeterExchange).where(MeterExchange.meter_id == meter.id)
+    return list(session.scalars(stmt.order_by(MeterExchange.at)))
 
 
 def _profile_values(profile: str) -> tuple[MeasuredValue, ...]:

@@ -1,19 +1,26 @@
 """`/energy`: a building's consumption per day over a month and a meter's hourly series over a
-week, from the rollups (ECharts), for the park's staff."""
+week, from the rollups (ECharts), and a meter's exchanges (换表) with the form to record one,
+for the park's staff."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi.responses import RedirectResponse
 from nicegui import ui
+from sqlalchemy.orm import Session
 
 from cloud.energy import consumption
 from cloud.energy import service as energy_service
 from cloud.energy.consumption import Scope, Width
+from cloud.energy.models import MeterExchange
 from cloud.energy.partitions import next_month
-from cloud.energy.schemas import EnergySeries
+from cloud.energy.schemas import EnergySeries, ExchangeCreate, ExchangeKind
 from cloud.identity import service as identity_service
+from cloud.identity.actor import Actor
 from cloud.web.auth import WebContext, as_user, signed_in
+from cloud.web.calls import call
 from cloud.web.i18n import t
 from cloud.web.layout import frame, section
 from cloud.web.notices import guarded
@@ -116,6 +123,85 @@ async def _blocks(ctx: WebContext) -> None:
         control.on_value_change(guarded(show))
     await guarded(show_days)()
     await guarded(show_hours)()
+    await _exchanges(ctx, meters, zone)
+
+
+async def _exchanges(ctx: WebContext, meters: list[str], zone: ZoneInfo) -> None:
+    """A meter's exchanges (or rollovers) and the form that records one (engineers, admins)."""
+    with section(t("energy.exchanges")):
+        ui.label(t("energy.exchanges_hint")).classes("text-sm text-grey-7")
+        with ui.row().classes("items-end gap-4"):
+            meter = ui.select(meters, value=meters[0] if meters else None, label=t("energy.meter"))
+            at = ui.input(t("energy.exchanged_at"), placeholder="2026-03-10 09:00")
+            kind = ui.select(
+                {k.value: t(f"energy.kind.{k.value}") for k in ExchangeKind},
+                value=ExchangeKind.replaced.value,
+                label=t("energy.kind"),
+            )
+            final = ui.number(t("energy.final_value"), min=0, format="%.3f")
+            initial = ui.number(t("energy.initial_value"), min=0, value=0, format="%.3f")
+            note = ui.input(t("energy.note"))
+            save = ui.button(t("energy.record_exchange"), icon="swap_horiz")
+        table = (
+            ui.table(
+                columns=[
+                    {"name": c, "label": t(f"energy.{c}"), "field": c, "align": "left"}
+                    for c in ("exchanged_at", "kind", "final_value", "initial_value", "note")
+                ],
+                rows=[],
+                row_key="exchanged_at",
+            )
+            .classes("w-full")
+            .props(f'flat dense no-data-label="{t("energy.no_exchanges")}"')
+        )
+
+    async def show() -> None:
+        found = await call(ctx, energy_service.list_exchanges, meter_code=meter.value)
+        table.rows = [
+            {
+                "exchanged_at": f"{e.at.astimezone(zone):%Y-%m-%d %H:%M}",
+                "kind": t(f"energy.kind.{e.kind}"),
+                "final_value": f"{e.final_value:f}",
+                "initial_value": f"{e.initial_value:f}",
+                "note": e.note,
+            }
+            for e in found or []
+        ]
+        table.update()
+
+    async def record() -> None:
+        try:
+            when = datetime.strptime(at.value.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+        except ValueError:
+            ui.notify(t("energy.bad_time"), type="negative", position="top")
+            return
+        if final.value is None or initial.value is None:
+            ui.notify(t("energy.need_values"), type="negative", position="top")
+            return
+        data = {"at": when, "kind": kind.value, "note": note.value or ""}
+        data |= {"final_value": _decimal(final.value), "initial_value": _decimal(initial.value)}
+        exchange = await call(ctx, _record_exchange, meter_code=meter.value, data=data)
+        if exchange is not None:
+            ui.notify(t("energy.exchange_recorded"), type="positive", position="top")
+            await show()
+
+    save.on_click(record)
+    meter.on_value_change(guarded(show))
+    if meters:
+        await show()
+
+
+def _record_exchange(
+    *, session: Session, actor: Actor, meter_code: str, data: dict[str, Any]
+) -> MeterExchange:
+    """The form's values checked as the REST API checks them, then recorded."""
+    return energy_service.record_exchange(
+        session=session, actor=actor, meter_code=meter_code, data=ExchangeCreate(**data)
+    )
+
+
+def _decimal(value: float) -> Decimal:
+    return Decimal(str(value))
 
 
 def _at(day: date, zone: ZoneInfo) -> datetime:

@@ -1,12 +1,15 @@
 """The energy page in Debian's Chromium: a building's days of this month and a meter's hours,
-drawn from the rollups the job made of the demo's readings."""
+drawn from the rollups the job made of the demo's readings; a meter exchange recorded."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
+from sqlalchemy import select
 
 from cloud.energy import rollups
+from cloud.energy.models import MeterExchange
 from tests.cloud.web.conftest import DemoData
 from tests.cloud.web.test_browser import browser, shots, sign_in  # noqa: F401 - fixtures
 
@@ -51,3 +54,29 @@ def test_tenants_are_sent_to_their_phone_view(
     page.goto(f"{app_url}/energy")
     expect(page).to_have_url(f"{app_url}/m")
     page.close()
+
+
+def test_an_engineer_records_a_meter_exchange(
+    browser: Browser,  # noqa: F811
+    app_url: str,
+    demo_data: DemoData,
+    shots: Path,  # noqa: F811
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1100}, locale="zh-CN")
+    sign_in(page, app_url, demo_data, "admin")
+    expect(page).to_have_url(f"{app_url}/")
+    page.goto(f"{app_url}/energy")
+    expect(page.get_by_text("该表没有换表记录")).to_be_visible()
+    page.get_by_label("换表时间").fill("2026-11-01 10:00")
+    page.get_by_role("button", name="登记换表").click()
+    expect(page.get_by_text("请填写旧表止码和新表起码")).to_be_visible()
+    page.get_by_label("旧表止码").fill("1012.5")
+    page.get_by_role("button", name="登记换表").click()
+    expect(page.get_by_text("已登记换表")).to_be_visible()
+    row = page.locator("tbody tr").filter(has_text="2026-11-01 10:00")
+    expect(row).to_contain_text("1012.500")
+    page.screenshot(path=shots / "energy-exchange-zh.png", full_page=True)
+    page.close()
+    with demo_data.sessions() as session:
+        [kept] = session.scalars(select(MeterExchange)).all()
+    assert (kept.final_value, kept.initial_value) == (Decimal("1012.500"), Decimal("0.000"))

@@ -25,6 +25,19 @@ from cloud.web.i18n import t
 from cloud.web.layout import frame, section
 from cloud.web.notices import guarded
 
+EXCHANGE_KINDS = {
+    ExchangeKind.replaced: "energy.kind.replaced",
+    ExchangeKind.rolled_over: "energy.kind.rolled_over",
+}
+
+EXCHANGE_COLUMNS = (
+    ("at", "energy.exchanged_at"),
+    ("kind", "energy.kind"),
+    ("final", "energy.final_value"),
+    ("initial", "energy.initial_value"),
+    ("note", "energy.note"),
+)
+
 
 def register(ctx: WebContext) -> None:
     """Add the console's energy page."""
@@ -134,7 +147,7 @@ async def _exchanges(ctx: WebContext, meters: list[str], zone: ZoneInfo) -> None
             meter = ui.select(meters, value=meters[0] if meters else None, label=t("energy.meter"))
             at = ui.input(t("energy.exchanged_at"), placeholder="2026-03-10 09:00")
             kind = ui.select(
-                {k.value: t(f"energy.kind.{k.value}") for k in ExchangeKind},
+                {kind.value: t(key) for kind, key in EXCHANGE_KINDS.items()},
                 value=ExchangeKind.replaced.value,
                 label=t("energy.kind"),
             )
@@ -145,11 +158,11 @@ async def _exchanges(ctx: WebContext, meters: list[str], zone: ZoneInfo) -> None
         table = (
             ui.table(
                 columns=[
-                    {"name": c, "label": t(f"energy.{c}"), "field": c, "align": "left"}
-                    for c in ("exchanged_at", "kind", "final_value", "initial_value", "note")
+                    {"name": field, "label": t(key), "field": field, "align": "left"}
+                    for field, key in EXCHANGE_COLUMNS
                 ],
                 rows=[],
-                row_key="exchanged_at",
+                row_key="at",
             )
             .classes("w-full")
             .props(f'flat dense no-data-label="{t("energy.no_exchanges")}"')
@@ -159,10 +172,10 @@ async def _exchanges(ctx: WebContext, meters: list[str], zone: ZoneInfo) -> None
         found = await call(ctx, energy_service.list_exchanges, meter_code=meter.value)
         table.rows = [
             {
-                "exchanged_at": f"{e.at.astimezone(zone):%Y-%m-%d %H:%M}",
-                "kind": t(f"energy.kind.{e.kind}"),
-                "final_value": f"{e.final_value:f}",
-                "initial_value": f"{e.initial_value:f}",
+                "at": f"{e.at.astimezone(zone):%Y-%m-%d %H:%M}",
+                "kind": t(EXCHANGE_KINDS[ExchangeKind(e.kind)]),
+                "final": f"{e.final_value:f}",
+                "initial": f"{e.initial_value:f}",
                 "note": e.note,
             }
             for e in found or []

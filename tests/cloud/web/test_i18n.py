@@ -9,6 +9,7 @@ import pytest
 
 from cloud.billing import labels as billing_labels
 from cloud.billing import web as billing_web
+from cloud.energy import web as energy_web
 from cloud.maintenance import web as maintenance_web
 from cloud.properties import web as properties_web
 from cloud.tenant_services import web as tenant_services_web
@@ -65,6 +66,7 @@ def _keys_used() -> set[str]:
         billing_labels.DIMENSIONS,
         billing_labels.AGEING_COLUMNS,
         billing_labels.REPORT_COLUMNS,
+        energy_web.EXCHANGE_KINDS,
     )
     used |= {key for table in labels for key in table.values()}
     return used | {display.label_key for display in METER_METRICS}

@@ -17,7 +17,8 @@ from cloud.energy.models import Reading
 from cloud.energy.schemas import ExchangeCreate, ExchangeKind
 from cloud.errors import Conflict, Forbidden, Invalid
 from tests.cloud.billing.conftest import MARCH, utc
-from tests.cloud.factories import PASSWORD, World, add_readings
+from tests.cloud.factories import World, add_readings
+from tests.cloud.identity.test_api import login
 
 D = Decimal
 EXCHANGE = ExchangeCreate(at=utc(2026, 3, 10, 1), final_value=D("508.2"), initial_value=D("0"))
@@ -110,21 +111,17 @@ def test_time_of_use_reads_one_unbroken_count() -> None:
 async def test_rest_records_and_lists_exchanges(
     session: Session, replaced: World, client: httpx.AsyncClient
 ) -> None:
-    async def login(key: str) -> dict[str, str]:
-        answer = await client.post(
-            "/api/v1/auth/login", json={"username": replaced.username(key), "password": PASSWORD}
-        )
-        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
     body = {"at": "2026-03-10T09:00:00+08:00", "final_value": "508.2", "initial_value": "0"}
     url = "/api/v1/meters/M-102/exchanges"
-    engineer = await login("engineer")
+    engineer = await login(client, replaced.username("engineer"))
     created = await client.post(url, json=body, headers=engineer)
     assert created.status_code == 201, created.text
     again = await client.post(url, json=body, headers=engineer)
     assert again.status_code == 409 and "has an exchange at" in again.text
     negative = await client.post(url, json={**body, "final_value": "-1"}, headers=engineer)
     assert negative.status_code == 422 and "final_value" in negative.text
-    assert (await client.post(url, json=body, headers=await login("finance"))).status_code == 403
+    assert (
+        await client.post(url, json=body, headers=await login(client, replaced.username("finance")))
+    ).status_code == 403
     [listed] = (await client.get(url, headers=engineer)).json()
     assert (listed["kind"], listed["final_value"]) == ("replaced", "508.200")

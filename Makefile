@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/parkops demo
 
+# Two lanes at once: the browser tests beside the rest (tests/lanes.py says why).
 test: setup
-	$(BIN)/pytest
+	$(BIN)/python -m tests.lanes
 
 bench: setup
 	$(BIN)/parkops bench

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.cloud.documents.pdf_text import pdf_text
-from tests.cloud.web.conftest import DemoData, app_url, demo_data  # noqa: F401 - fixtures
+from tests.cloud.web.conftest import DemoData, app_url, demo_data, demo_template  # noqa: F401 - fixtures
 from tests.cloud.web.test_browser import browser, shots, sign_in  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser

@@ -20,7 +20,7 @@ from cloud.payments.schemas import AccountCreate, InvoiceRequestCreate
 from protocols.payment_gateway import new_private_key, private_pem, public_pem
 from simulators.payment_gateway import PaymentGateway
 from tests.cloud.documents.pdf_text import pdf_text
-from tests.cloud.web.conftest import DemoData, app_url, demo_data  # noqa: F401 - fixtures
+from tests.cloud.web.conftest import DemoData, app_url, demo_data, demo_template  # noqa: F401 - fixtures
 from tests.cloud.web.test_browser import browser, shots, sign_in  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser

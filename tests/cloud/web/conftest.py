@@ -1,6 +1,7 @@
 """A demo database with meter readings, and the real cloud app serving it from a subprocess."""
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -26,6 +27,7 @@ from tests.conftest import free_tcp_port
 REPO = Path(__file__).resolve().parents[3]
 DEMO_SITE = REPO / "firmware-configs" / "demo-site.yaml"
 STARTUP_S = 30.0
+DB_FILE = "cloud.sqlite3"
 
 
 @dataclass
@@ -65,26 +67,52 @@ class DemoData:
         assert outcome.kind == "data" and outcome.written == 1, outcome
 
 
+@dataclass(frozen=True)
+class DemoTemplate:
+    """A database file migrated and seeded once; each test takes a copy of it."""
+
+    path: Path
+    site: SiteConfig
+    logins: dict[str, str]
+    passwords: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
+    """Migrating and seeding (password hashes) take seconds; copying the result does not."""
+    path = tmp_path_factory.mktemp("demo-template") / DB_FILE
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    engine = make_engine(url)
+    site = parse_site_config(DEMO_SITE.read_text(encoding="utf-8"), source=str(DEMO_SITE))
+    with make_sessionmaker(engine).begin() as session:
+        logins = seed_demo(session=session, site=site)
+    engine.dispose()  # its last connection closed, SQLite folds the WAL into the file
+    return DemoTemplate(
+        path=path,
+        site=site,
+        logins={str(login.role): login.username for login in logins},
+        passwords={login.username: login.password for login in logins},
+    )
+
+
 @pytest.fixture
-def demo_data(tmp_path: Path) -> Iterator[DemoData]:
+def demo_data(demo_template: DemoTemplate, tmp_path: Path) -> Iterator[DemoData]:
     """Migrated SQLite with the demo world and two readings for each tenant's meter.
 
     EM-A-1201 (lease 0001): 1000.00 -> 1012.50 kWh, 12.50 kWh x ¥1.20 = ¥15.00.
     EM-A-1202 (lease 0002): 500.00 -> 520.25 kWh, 20.25 kWh x ¥1.20 = ¥24.30.
     """
-    url = f"sqlite:///{tmp_path / 'cloud.sqlite3'}"
-    upgrade(url)
+    for part in demo_template.path.parent.glob(f"{DB_FILE}*"):  # the file, and any WAL left
+        shutil.copyfile(part, tmp_path / part.name)
+    url = f"sqlite:///{tmp_path / DB_FILE}"
     engine = make_engine(url)
-    site = parse_site_config(DEMO_SITE.read_text(encoding="utf-8"), source=str(DEMO_SITE))
-    sessions = make_sessionmaker(engine)
-    with sessions.begin() as session:
-        logins = seed_demo(session=session, site=site)
     data = DemoData(
         database_url=url,
-        sessions=sessions,
-        site=site,
-        logins={str(login.role): login.username for login in logins},
-        passwords={login.username: login.password for login in logins},
+        sessions=make_sessionmaker(engine),
+        site=demo_template.site,
+        logins=dict(demo_template.logins),
+        passwords=dict(demo_template.passwords),
     )
     now = datetime.now(UTC)
     for meter, first, last in (("EM-A-1201", 1000.0, 1012.5), ("EM-A-1202", 500.0, 520.25)):

@@ -20,33 +20,39 @@ down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The column types of cloud.db.base, spelled out so this file never changes with the models.
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+INSTANT = sa.DateTime(timezone=True)
+
+
+def _index(table: str, *columns: str) -> None:
+    for column in columns:
+        op.create_index(f"ix_{table}_{column}", table, [column])
+
 
 def upgrade() -> None:
-
     op.create_table(
         "event_cursors",
         sa.Column("name", sa.String(length=64), nullable=False),
-        sa.Column(
-            "last_event_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("last_event_id", ID, nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_event_cursors")),
     )
     op.create_table(
         "allow_list_versions",
         sa.Column(
             "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            ID,
             sa.Identity(always=False),
             nullable=False,
         ),
-        sa.Column("org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("site_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("site_id", ID, nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("digest", sa.String(length=64), nullable=False),
-        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("issued_at", INSTANT, nullable=False),
         sa.Column("plates", sa.Integer(), nullable=False),
         sa.Column("credentials", sa.Integer(), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("published_at", INSTANT, nullable=True),
         sa.ForeignKeyConstraint(
             ["org_id"], ["orgs.id"], name=op.f("fk_allow_list_versions_org_id_orgs")
         ),
@@ -58,22 +64,18 @@ def upgrade() -> None:
             "site_id", "version", name=op.f("uq_allow_list_versions_site_id_version")
         ),
     )
-    with op.batch_alter_table("allow_list_versions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_allow_list_versions_org_id"), ["org_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_allow_list_versions_site_id"), ["site_id"], unique=False
-        )
+    _index("allow_list_versions", "org_id", "site_id")
 
     op.create_table(
         "doors",
         sa.Column(
             "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            ID,
             sa.Identity(always=False),
             nullable=False,
         ),
-        sa.Column("org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("site_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("site_id", ID, nullable=False),
         sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("area", sa.String(length=64), nullable=False),
@@ -82,20 +84,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_doors")),
         sa.UniqueConstraint("site_id", "code", name=op.f("uq_doors_site_id_code")),
     )
-    with op.batch_alter_table("doors", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_doors_org_id"), ["org_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_doors_site_id"), ["site_id"], unique=False)
+    _index("doors", "org_id", "site_id")
 
     op.create_table(
         "parking_fee_rules",
         sa.Column(
             "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            ID,
             sa.Identity(always=False),
             nullable=False,
         ),
-        sa.Column("org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("site_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("site_id", ID, nullable=False),
         sa.Column("free_minutes", sa.Integer(), nullable=False),
         sa.Column("first_minutes", sa.Integer(), nullable=False),
         sa.Column("first_price", sa.Numeric(precision=14, scale=2), nullable=False),
@@ -117,19 +117,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_parking_fee_rules")),
         sa.UniqueConstraint("site_id", name=op.f("uq_parking_fee_rules_site_id")),
     )
-    with op.batch_alter_table("parking_fee_rules", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_parking_fee_rules_org_id"), ["org_id"], unique=False)
+    _index("parking_fee_rules", "org_id")
 
     op.create_table(
         "parking_gates",
         sa.Column(
             "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            ID,
             sa.Identity(always=False),
             nullable=False,
         ),
-        sa.Column("org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("site_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("site_id", ID, nullable=False),
         sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column(
@@ -151,23 +150,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_parking_gates")),
         sa.UniqueConstraint("site_id", "code", name=op.f("uq_parking_gates_site_id_code")),
     )
-    with op.batch_alter_table("parking_gates", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_parking_gates_org_id"), ["org_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_parking_gates_site_id"), ["site_id"], unique=False)
+    _index("parking_gates", "org_id", "site_id")
 
     op.create_table(
         "parking_pass_quotas",
         sa.Column(
             "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            ID,
             sa.Identity(always=False),
             nullable=False,
         ),
-        sa.Column("org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
-        sa.Column("site_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("tenant_id", ID, nullable=False),
+        sa.Column("site_id", ID, nullable=False),
         sa.Column("max_passes", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "max_passes >= 0", name=op.f("ck_parking_pass_quotas_max_passes_not_negative")
@@ -186,26 +181,19 @@ def upgrade() -> None:
             "tenant_id", "site_id", name=op.f("uq_parking_pass_quotas_tenant_id_site_id")
         ),
     )
-    with op.batch_alter_table("parking_pass_quotas", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_parking_pass_quotas_org_id"), ["org_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_parking_pass_quotas_site_id"), ["site_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_parking_pass_quotas_tenant_id"), ["tenant_id"], unique=False
-        )
+    _index("parking_pass_quotas", "org_id", "site_id", "tenant_id")
 
     op.create_table(
         "people",
         sa.Column(
             "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            ID,
             sa.Identity(always=False),
             nullable=False,
         ),
-        sa.Column("org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("site_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("site_id", ID, nullable=False),
+        sa.Column("tenant_id", ID, nullable=True),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("phone", sa.String(length=32), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
@@ -216,22 +204,19 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_people")),
     )
-    with op.batch_alter_table("people", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_people_org_id"), ["org_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_people_site_id"), ["site_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_people_tenant_id"), ["tenant_id"], unique=False)
+    _index("people", "org_id", "site_id", "tenant_id")
 
     op.create_table(
         "vehicles",
         sa.Column(
             "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            ID,
             sa.Identity(always=False),
             nullable=False,
         ),
-        sa.Column("org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
         sa.Column("plate", sa.String(length=16), nullable=False),
-        sa.Column("tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("tenant_id", ID, nullable=True),
         sa.Column("new_energy", sa.Boolean(), nullable=False),
         sa.Column("owner_name", sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name=op.f("fk_vehicles_org_id_orgs")),
@@ -241,22 +226,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vehicles")),
         sa.UniqueConstraint("org_id", "plate", name=op.f("uq_vehicles_org_id_plate")),
     )
-    with op.batch_alter_table("vehicles", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_vehicles_org_id"), ["org_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_vehicles_tenant_id"), ["tenant_id"], unique=False)
+    _index("vehicles", "org_id", "tenant_id")
 
     op.create_table(
         "access_permissions",
         sa.Column(
             "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            ID,
             sa.Identity(always=False),
             nullable=False,
         ),
-        sa.Column("org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("person_id", ID, nullable=False),
         sa.Column("area", sa.String(length=64), nullable=False),
         sa.Column("days", sa.String(length=7), nullable=False),
         sa.Column("start", sa.Time(), nullable=True),
@@ -269,24 +250,18 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_access_permissions")),
     )
-    with op.batch_alter_table("access_permissions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_access_permissions_org_id"), ["org_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_access_permissions_person_id"), ["person_id"], unique=False
-        )
+    _index("access_permissions", "org_id", "person_id")
 
     op.create_table(
         "credentials",
         sa.Column(
             "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            ID,
             sa.Identity(always=False),
             nullable=False,
         ),
-        sa.Column("org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("person_id", ID, nullable=False),
         sa.Column(
             "kind",
             sa.Enum(
@@ -305,35 +280,31 @@ def upgrade() -> None:
         sa.Column("salt", sa.String(length=64), nullable=True),
         sa.Column("iterations", sa.Integer(), nullable=True),
         sa.Column("digest", sa.String(length=64), nullable=True),
-        sa.Column("valid_from", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("valid_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("valid_from", INSTANT, nullable=True),
+        sa.Column("valid_until", INSTANT, nullable=True),
         sa.Column("revoked", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", INSTANT, nullable=False),
         sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name=op.f("fk_credentials_org_id_orgs")),
         sa.ForeignKeyConstraint(
             ["person_id"], ["people.id"], name=op.f("fk_credentials_person_id_people")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_credentials")),
     )
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_credentials_org_id"), ["org_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_credentials_person_id"), ["person_id"], unique=False)
+    _index("credentials", "org_id", "person_id")
 
     op.create_table(
         "parking_passes",
         sa.Column(
             "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            ID,
             sa.Identity(always=False),
             nullable=False,
         ),
-        sa.Column("org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
         sa.Column("code", sa.String(length=64), nullable=False),
-        sa.Column("site_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "vehicle_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
-        sa.Column("tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("site_id", ID, nullable=False),
+        sa.Column("vehicle_id", ID, nullable=False),
+        sa.Column("tenant_id", ID, nullable=True),
         sa.Column("valid_from", sa.Date(), nullable=False),
         sa.Column("valid_to", sa.Date(), nullable=False),
         sa.Column("grace_days", sa.Integer(), nullable=False),
@@ -355,26 +326,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_parking_passes")),
         sa.UniqueConstraint("org_id", "code", name=op.f("uq_parking_passes_org_id_code")),
     )
-    with op.batch_alter_table("parking_passes", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_parking_passes_org_id"), ["org_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_parking_passes_site_id"), ["site_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_parking_passes_tenant_id"), ["tenant_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_parking_passes_vehicle_id"), ["vehicle_id"], unique=False
-        )
+    _index("parking_passes", "org_id", "site_id", "tenant_id", "vehicle_id")
 
     op.create_table(
         "parking_sessions",
         sa.Column(
             "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            ID,
             sa.Identity(always=False),
             nullable=False,
         ),
-        sa.Column("org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("site_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("site_id", ID, nullable=False),
         sa.Column("plate", sa.String(length=16), nullable=False),
         sa.Column("exit_plate", sa.String(length=16), nullable=True),
         sa.Column(
@@ -405,26 +368,18 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column(
-            "vehicle_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
+        sa.Column("vehicle_id", ID, nullable=True),
         sa.Column("new_energy", sa.Boolean(), nullable=False),
-        sa.Column(
-            "entry_gate_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
-        sa.Column(
-            "exit_gate_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
-        sa.Column("entered_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("exited_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("entry_gate_id", ID, nullable=True),
+        sa.Column("exit_gate_id", ID, nullable=True),
+        sa.Column("entered_at", INSTANT, nullable=True),
+        sa.Column("exited_at", INSTANT, nullable=True),
         sa.Column("fee", sa.Numeric(precision=14, scale=2), nullable=True),
         sa.Column("paid", sa.Numeric(precision=14, scale=2), nullable=False),
-        sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("paid_at", INSTANT, nullable=True),
         sa.Column("review_reason", sa.String(length=200), nullable=True),
         sa.Column("waived_reason", sa.Text(), nullable=True),
-        sa.Column(
-            "waived_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
+        sa.Column("waived_by_id", ID, nullable=True),
         sa.ForeignKeyConstraint(
             ["entry_gate_id"],
             ["parking_gates.id"],
@@ -449,51 +404,41 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_parking_sessions")),
     )
-    with op.batch_alter_table("parking_sessions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_parking_sessions_entered_at"), ["entered_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_parking_sessions_entry_gate_id"), ["entry_gate_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_parking_sessions_exit_gate_id"), ["exit_gate_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_parking_sessions_org_id"), ["org_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_parking_sessions_plate"), ["plate"], unique=False)
-        batch_op.create_index(batch_op.f("ix_parking_sessions_site_id"), ["site_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_parking_sessions_vehicle_id"), ["vehicle_id"], unique=False
-        )
+    _index(
+        "parking_sessions",
+        "entered_at",
+        "entry_gate_id",
+        "exit_gate_id",
+        "org_id",
+        "plate",
+        "site_id",
+        "vehicle_id",
+    )
 
     op.create_table(
         "visitors",
         sa.Column(
             "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            ID,
             sa.Identity(always=False),
             nullable=False,
         ),
-        sa.Column("org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("site_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("site_id", ID, nullable=False),
+        sa.Column("tenant_id", ID, nullable=False),
         sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("phone", sa.String(length=32), nullable=True),
         sa.Column("plate", sa.String(length=16), nullable=True),
         sa.Column("area", sa.String(length=64), nullable=False),
-        sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("valid_until", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("valid_from", INSTANT, nullable=False),
+        sa.Column("valid_until", INSTANT, nullable=False),
         sa.Column("salt", sa.String(length=64), nullable=False),
         sa.Column("iterations", sa.Integer(), nullable=False),
         sa.Column("digest", sa.String(length=64), nullable=False),
         sa.Column("cancelled", sa.Boolean(), nullable=False),
-        sa.Column(
-            "created_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by_id", ID, nullable=False),
+        sa.Column("created_at", INSTANT, nullable=False),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["users.id"], name=op.f("fk_visitors_created_by_id_users")
         ),
@@ -505,26 +450,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_visitors")),
         sa.UniqueConstraint("org_id", "code", name=op.f("uq_visitors_org_id_code")),
     )
-    with op.batch_alter_table("visitors", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_visitors_org_id"), ["org_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_visitors_site_id"), ["site_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_visitors_tenant_id"), ["tenant_id"], unique=False)
+    _index("visitors", "org_id", "site_id", "tenant_id")
 
     op.create_table(
         "parking_payments",
         sa.Column(
             "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            ID,
             sa.Identity(always=False),
             nullable=False,
         ),
-        sa.Column("org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "session_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
-        sa.Column("gate_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("session_id", ID, nullable=False),
+        sa.Column("gate_id", ID, nullable=True),
         sa.Column("amount", sa.Numeric(precision=14, scale=2), nullable=False),
-        sa.Column("paid_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("paid_at", INSTANT, nullable=False),
         sa.Column("method", sa.String(length=32), nullable=False),
         sa.Column("reference", sa.String(length=64), nullable=True),
         sa.CheckConstraint("amount > 0", name=op.f("ck_parking_payments_amount_positive")),
@@ -543,35 +483,27 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_parking_payments")),
     )
-    with op.batch_alter_table("parking_payments", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_parking_payments_gate_id"), ["gate_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_parking_payments_org_id"), ["org_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_parking_payments_paid_at"), ["paid_at"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_parking_payments_session_id"), ["session_id"], unique=False
-        )
+    _index("parking_payments", "gate_id", "org_id", "paid_at", "session_id")
 
     op.create_table(
         "door_events",
         sa.Column(
             "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            ID,
             sa.Identity(always=False),
             nullable=False,
         ),
-        sa.Column("org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("site_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("event_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("org_id", ID, nullable=False),
+        sa.Column("site_id", ID, nullable=False),
+        sa.Column("event_id", ID, nullable=True),
         sa.Column("door", sa.String(length=64), nullable=False),
         sa.Column("event", sa.String(length=64), nullable=False),
-        sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ts", INSTANT, nullable=False),
         sa.Column("person", sa.String(length=64), nullable=True),
         sa.Column("credential_kind", sa.String(length=16), nullable=True),
         sa.Column("credential_ref", sa.String(length=64), nullable=True),
         sa.Column("reason", sa.String(length=64), nullable=True),
-        sa.Column(
-            "work_order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
+        sa.Column("work_order_id", ID, nullable=True),
         sa.ForeignKeyConstraint(
             ["event_id"], ["events.id"], name=op.f("fk_door_events_event_id_events")
         ),
@@ -587,98 +519,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_door_events")),
         sa.UniqueConstraint("event_id", name=op.f("uq_door_events_event_id")),
     )
-    with op.batch_alter_table("door_events", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_door_events_org_id"), ["org_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_door_events_site_id"), ["site_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_door_events_ts"), ["ts"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_door_events_work_order_id"), ["work_order_id"], unique=False
-        )
+    _index("door_events", "org_id", "site_id", "ts", "work_order_id")
 
 
 def downgrade() -> None:
-
-    with op.batch_alter_table("door_events", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_door_events_work_order_id"))
-        batch_op.drop_index(batch_op.f("ix_door_events_ts"))
-        batch_op.drop_index(batch_op.f("ix_door_events_site_id"))
-        batch_op.drop_index(batch_op.f("ix_door_events_org_id"))
-
+    # Dropping a table drops its indexes.
     op.drop_table("door_events")
-    with op.batch_alter_table("parking_payments", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_parking_payments_session_id"))
-        batch_op.drop_index(batch_op.f("ix_parking_payments_paid_at"))
-        batch_op.drop_index(batch_op.f("ix_parking_payments_org_id"))
-        batch_op.drop_index(batch_op.f("ix_parking_payments_gate_id"))
-
     op.drop_table("parking_payments")
-    with op.batch_alter_table("visitors", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_visitors_tenant_id"))
-        batch_op.drop_index(batch_op.f("ix_visitors_site_id"))
-        batch_op.drop_index(batch_op.f("ix_visitors_org_id"))
-
     op.drop_table("visitors")
-    with op.batch_alter_table("parking_sessions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_parking_sessions_vehicle_id"))
-        batch_op.drop_index(batch_op.f("ix_parking_sessions_site_id"))
-        batch_op.drop_index(batch_op.f("ix_parking_sessions_plate"))
-        batch_op.drop_index(batch_op.f("ix_parking_sessions_org_id"))
-        batch_op.drop_index(batch_op.f("ix_parking_sessions_exit_gate_id"))
-        batch_op.drop_index(batch_op.f("ix_parking_sessions_entry_gate_id"))
-        batch_op.drop_index(batch_op.f("ix_parking_sessions_entered_at"))
-
     op.drop_table("parking_sessions")
-    with op.batch_alter_table("parking_passes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_parking_passes_vehicle_id"))
-        batch_op.drop_index(batch_op.f("ix_parking_passes_tenant_id"))
-        batch_op.drop_index(batch_op.f("ix_parking_passes_site_id"))
-        batch_op.drop_index(batch_op.f("ix_parking_passes_org_id"))
-
     op.drop_table("parking_passes")
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_credentials_person_id"))
-        batch_op.drop_index(batch_op.f("ix_credentials_org_id"))
-
     op.drop_table("credentials")
-    with op.batch_alter_table("access_permissions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_access_permissions_person_id"))
-        batch_op.drop_index(batch_op.f("ix_access_permissions_org_id"))
-
     op.drop_table("access_permissions")
-    with op.batch_alter_table("vehicles", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_vehicles_tenant_id"))
-        batch_op.drop_index(batch_op.f("ix_vehicles_org_id"))
-
     op.drop_table("vehicles")
-    with op.batch_alter_table("people", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_people_tenant_id"))
-        batch_op.drop_index(batch_op.f("ix_people_site_id"))
-        batch_op.drop_index(batch_op.f("ix_people_org_id"))
-
     op.drop_table("people")
-    with op.batch_alter_table("parking_pass_quotas", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_parking_pass_quotas_tenant_id"))
-        batch_op.drop_index(batch_op.f("ix_parking_pass_quotas_site_id"))
-        batch_op.drop_index(batch_op.f("ix_parking_pass_quotas_org_id"))
-
     op.drop_table("parking_pass_quotas")
-    with op.batch_alter_table("parking_gates", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_parking_gates_site_id"))
-        batch_op.drop_index(batch_op.f("ix_parking_gates_org_id"))
-
     op.drop_table("parking_gates")
-    with op.batch_alter_table("parking_fee_rules", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_parking_fee_rules_org_id"))
-
     op.drop_table("parking_fee_rules")
-    with op.batch_alter_table("doors", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_doors_site_id"))
-        batch_op.drop_index(batch_op.f("ix_doors_org_id"))
-
     op.drop_table("doors")
-    with op.batch_alter_table("allow_list_versions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_allow_list_versions_site_id"))
-        batch_op.drop_index(batch_op.f("ix_allow_list_versions_org_id"))
-
     op.drop_table("allow_list_versions")
     op.drop_table("event_cursors")

@@ -25,6 +25,11 @@ ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 INSTANT = sa.DateTime(timezone=True)
 
 
+def _index(table: str, *columns: str) -> None:
+    for column in columns:
+        op.create_index(f"ix_{table}_{column}", table, [column])
+
+
 def upgrade() -> None:
     op.create_table(
         "inspection_checklists",
@@ -39,9 +44,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_inspection_checklists"),
         sa.UniqueConstraint("org_id", "code", name="uq_inspection_checklists_org_id_code"),
     )
-    op.create_index(
-        "ix_inspection_checklists_org_id", "inspection_checklists", ["org_id"], unique=False
-    )
+    _index("inspection_checklists", "org_id")
     op.create_table(
         "inspection_routes",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -53,7 +56,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_inspection_routes"),
         sa.UniqueConstraint("org_id", "code", name="uq_inspection_routes_org_id_code"),
     )
-    op.create_index("ix_inspection_routes_org_id", "inspection_routes", ["org_id"], unique=False)
+    _index("inspection_routes", "org_id")
     op.create_table(
         "surveys",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -65,7 +68,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_surveys_org_id_orgs"),
         sa.PrimaryKeyConstraint("id", name="pk_surveys"),
     )
-    op.create_index("ix_surveys_org_id", "surveys", ["org_id"], unique=False)
+    _index("surveys", "org_id")
     op.create_table(
         "inspection_rounds",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -85,13 +88,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name="pk_inspection_rounds"),
     )
-    op.create_index(
-        "ix_inspection_rounds_inspector_id", "inspection_rounds", ["inspector_id"], unique=False
-    )
-    op.create_index("ix_inspection_rounds_org_id", "inspection_rounds", ["org_id"], unique=False)
-    op.create_index(
-        "ix_inspection_rounds_route_id", "inspection_rounds", ["route_id"], unique=False
-    )
+    _index("inspection_rounds", "inspector_id", "org_id", "route_id")
     op.create_table(
         "notification_contacts",
         sa.Column("user_id", ID, nullable=False),
@@ -107,9 +104,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", name="pk_notification_contacts"),
     )
-    op.create_index(
-        "ix_notification_contacts_org_id", "notification_contacts", ["org_id"], unique=False
-    )
+    _index("notification_contacts", "org_id")
     op.create_table(
         "notification_outbox",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -164,12 +159,7 @@ def upgrade() -> None:
         ["status", "next_attempt_at"],
         unique=False,
     )
-    op.create_index(
-        "ix_notification_outbox_org_id", "notification_outbox", ["org_id"], unique=False
-    )
-    op.create_index(
-        "ix_notification_outbox_user_id", "notification_outbox", ["user_id"], unique=False
-    )
+    _index("notification_outbox", "org_id", "user_id")
     op.create_table(
         "service_requests",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -222,10 +212,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_service_requests"),
         sa.UniqueConstraint("org_id", "code", name="uq_service_requests_org_id_code"),
     )
-    op.create_index("ix_service_requests_org_id", "service_requests", ["org_id"], unique=False)
-    op.create_index(
-        "ix_service_requests_tenant_id", "service_requests", ["tenant_id"], unique=False
-    )
+    _index("service_requests", "org_id", "tenant_id")
     op.create_table(
         "survey_responses",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -249,10 +236,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_survey_responses"),
         sa.UniqueConstraint("survey_id", "user_id", name="uq_survey_responses_survey_id_user_id"),
     )
-    op.create_index("ix_survey_responses_org_id", "survey_responses", ["org_id"], unique=False)
-    op.create_index(
-        "ix_survey_responses_survey_id", "survey_responses", ["survey_id"], unique=False
-    )
+    _index("survey_responses", "org_id", "survey_id")
     op.create_table(
         "tenant_notices",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -286,7 +270,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name="fk_tenant_notices_site_id_sites"),
         sa.PrimaryKeyConstraint("id", name="pk_tenant_notices"),
     )
-    op.create_index("ix_tenant_notices_org_id", "tenant_notices", ["org_id"], unique=False)
+    _index("tenant_notices", "org_id")
     op.create_table(
         "notification_inbox",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -310,10 +294,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_notification_inbox"),
         sa.UniqueConstraint("outbox_id", name="uq_notification_inbox_outbox_id"),
     )
-    op.create_index("ix_notification_inbox_org_id", "notification_inbox", ["org_id"], unique=False)
-    op.create_index(
-        "ix_notification_inbox_user_id", "notification_inbox", ["user_id"], unique=False
-    )
+    _index("notification_inbox", "org_id", "user_id")
     op.create_table(
         "tenant_notice_receipts",
         sa.Column("notice_id", ID, nullable=False),
@@ -333,9 +314,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("notice_id", "user_id", name="pk_tenant_notice_receipts"),
     )
-    op.create_index(
-        "ix_tenant_notice_receipts_org_id", "tenant_notice_receipts", ["org_id"], unique=False
-    )
+    _index("tenant_notice_receipts", "org_id")
     op.create_table(
         "equipment",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -384,9 +363,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_equipment"),
         sa.UniqueConstraint("org_id", "code", name="uq_equipment_org_id_code"),
     )
-    op.create_index("ix_equipment_building_id", "equipment", ["building_id"], unique=False)
-    op.create_index("ix_equipment_org_id", "equipment", ["org_id"], unique=False)
-    op.create_index("ix_equipment_unit_id", "equipment", ["unit_id"], unique=False)
+    _index("equipment", "building_id", "org_id", "unit_id")
     op.create_table(
         "fit_outs",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -424,9 +401,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_fit_outs"),
         sa.UniqueConstraint("org_id", "code", name="uq_fit_outs_org_id_code"),
     )
-    op.create_index("ix_fit_outs_org_id", "fit_outs", ["org_id"], unique=False)
-    op.create_index("ix_fit_outs_tenant_id", "fit_outs", ["tenant_id"], unique=False)
-    op.create_index("ix_fit_outs_unit_id", "fit_outs", ["unit_id"], unique=False)
+    _index("fit_outs", "org_id", "tenant_id", "unit_id")
     op.create_table(
         "move_outs",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -461,9 +436,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_move_outs"),
         sa.UniqueConstraint("org_id", "code", name="uq_move_outs_org_id_code"),
     )
-    op.create_index("ix_move_outs_org_id", "move_outs", ["org_id"], unique=False)
-    op.create_index("ix_move_outs_tenant_id", "move_outs", ["tenant_id"], unique=False)
-    op.create_index("ix_move_outs_unit_id", "move_outs", ["unit_id"], unique=False)
+    _index("move_outs", "org_id", "tenant_id", "unit_id")
     op.create_table(
         "equipment_events",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -502,13 +475,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name="pk_equipment_events"),
     )
-    op.create_index(
-        "ix_equipment_events_equipment_id", "equipment_events", ["equipment_id"], unique=False
-    )
-    op.create_index("ix_equipment_events_org_id", "equipment_events", ["org_id"], unique=False)
-    op.create_index(
-        "ix_equipment_events_work_order_id", "equipment_events", ["work_order_id"], unique=False
-    )
+    _index("equipment_events", "equipment_id", "org_id", "work_order_id")
     op.create_table(
         "equipment_readings",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -523,10 +490,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_equipment_readings_org_id_orgs"),
         sa.PrimaryKeyConstraint("id", name="pk_equipment_readings"),
     )
-    op.create_index(
-        "ix_equipment_readings_equipment_id", "equipment_readings", ["equipment_id"], unique=False
-    )
-    op.create_index("ix_equipment_readings_org_id", "equipment_readings", ["org_id"], unique=False)
+    _index("equipment_readings", "equipment_id", "org_id")
     op.create_table(
         "fit_out_drawings",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -543,10 +507,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_fit_out_drawings_org_id_orgs"),
         sa.PrimaryKeyConstraint("id", name="pk_fit_out_drawings"),
     )
-    op.create_index(
-        "ix_fit_out_drawings_fit_out_id", "fit_out_drawings", ["fit_out_id"], unique=False
-    )
-    op.create_index("ix_fit_out_drawings_org_id", "fit_out_drawings", ["org_id"], unique=False)
+    _index("fit_out_drawings", "fit_out_id", "org_id")
     op.create_table(
         "fit_out_steps",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -578,8 +539,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name="fk_fit_out_steps_org_id_orgs"),
         sa.PrimaryKeyConstraint("id", name="pk_fit_out_steps"),
     )
-    op.create_index("ix_fit_out_steps_fit_out_id", "fit_out_steps", ["fit_out_id"], unique=False)
-    op.create_index("ix_fit_out_steps_org_id", "fit_out_steps", ["org_id"], unique=False)
+    _index("fit_out_steps", "fit_out_id", "org_id")
     op.create_table(
         "inspection_checkpoints",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -624,12 +584,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("route_id", "code", name="uq_inspection_checkpoints_route_id_code"),
         sa.UniqueConstraint("token", name="uq_inspection_checkpoints_token"),
     )
-    op.create_index(
-        "ix_inspection_checkpoints_org_id", "inspection_checkpoints", ["org_id"], unique=False
-    )
-    op.create_index(
-        "ix_inspection_checkpoints_route_id", "inspection_checkpoints", ["route_id"], unique=False
-    )
+    _index("inspection_checkpoints", "org_id", "route_id")
     op.create_table(
         "maintenance_plans",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -677,10 +632,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_maintenance_plans"),
         sa.UniqueConstraint("org_id", "code", name="uq_maintenance_plans_org_id_code"),
     )
-    op.create_index(
-        "ix_maintenance_plans_equipment_id", "maintenance_plans", ["equipment_id"], unique=False
-    )
-    op.create_index("ix_maintenance_plans_org_id", "maintenance_plans", ["org_id"], unique=False)
+    _index("maintenance_plans", "equipment_id", "org_id")
     op.create_table(
         "inspection_results",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -712,13 +664,7 @@ def upgrade() -> None:
             "round_id", "checkpoint_id", name="uq_inspection_results_round_id_checkpoint_id"
         ),
     )
-    op.create_index(
-        "ix_inspection_results_checkpoint_id", "inspection_results", ["checkpoint_id"], unique=False
-    )
-    op.create_index("ix_inspection_results_org_id", "inspection_results", ["org_id"], unique=False)
-    op.create_index(
-        "ix_inspection_results_round_id", "inspection_results", ["round_id"], unique=False
-    )
+    _index("inspection_results", "checkpoint_id", "org_id", "round_id")
     op.create_table(
         "maintenance_occurrences",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -745,12 +691,7 @@ def upgrade() -> None:
             "plan_id", "due_key", name="uq_maintenance_occurrences_plan_id_due_key"
         ),
     )
-    op.create_index(
-        "ix_maintenance_occurrences_org_id", "maintenance_occurrences", ["org_id"], unique=False
-    )
-    op.create_index(
-        "ix_maintenance_occurrences_plan_id", "maintenance_occurrences", ["plan_id"], unique=False
-    )
+    _index("maintenance_occurrences", "org_id", "plan_id")
     op.create_table(
         "inspection_photos",
         sa.Column("id", ID, sa.Identity(always=False), nullable=False),
@@ -769,10 +710,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name="pk_inspection_photos"),
     )
-    op.create_index("ix_inspection_photos_org_id", "inspection_photos", ["org_id"], unique=False)
-    op.create_index(
-        "ix_inspection_photos_result_id", "inspection_photos", ["result_id"], unique=False
-    )
+    _index("inspection_photos", "org_id", "result_id")
 
 
 def downgrade() -> None:

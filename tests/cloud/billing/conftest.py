@@ -10,10 +10,26 @@ import pytest
 from sqlalchemy.orm import Session
 
 from cloud.billing.models import SharedMeter, SharedMeterUnit
+from cloud.leasing.contracts.models import Contract, ContractStatus
 from cloud.properties.models import Unit
 from tests.cloud.factories import World, add_readings
 
 MARCH: dict[str, Any] = {"period_start": date(2026, 3, 1), "period_end": date(2026, 3, 31)}
+
+
+def active_contract(session: Session, world: World, tenant: str, code: str = "HT-LF") -> Contract:
+    """An active contract of `tenant` for 2026, for what hangs on a contract (late fees)."""
+    contract = Contract(
+        org_id=world.org.id,
+        code=code,
+        tenant_id=world.tenants[tenant].id,
+        status=ContractStatus.active,
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
+    )
+    session.add(contract)
+    session.flush()
+    return contract
 
 
 def utc(year: int, month: int, day: int, hour: int = 0) -> datetime:

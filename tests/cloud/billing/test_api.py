@@ -1,12 +1,11 @@
 """The billing REST API end to end (in-process), on both database backends."""
 
 from collections.abc import Mapping
-from datetime import date
 
 from httpx import AsyncClient
 from sqlalchemy.orm import Session
 
-from cloud.leasing.contracts.models import Contract, ContractStatus
+from tests.cloud.billing.conftest import active_contract
 from tests.cloud.factories import World
 from tests.cloud.identity.test_api import login
 
@@ -81,15 +80,7 @@ async def test_run_bills_pay_and_report(client: AsyncClient, march: World) -> No
 
 async def test_money_moves_over_rest(client: AsyncClient, march: World, session: Session) -> None:
     finance = await login(client, "acme-finance")
-    contract = Contract(
-        org_id=march.org.id,
-        code="HT-LF",
-        tenant_id=march.tenants["TB"].id,
-        status=ContractStatus.active,
-        start_date=date(2026, 1, 1),
-        end_date=date(2026, 12, 31),
-    )
-    session.add(contract)
+    active_contract(session, march, "TB")
     session.commit()
 
     async def post(path: str, body: Mapping[str, object]) -> dict[str, object]:

@@ -13,7 +13,7 @@ from cloud.billing.cli import app
 from cloud.billing.models import EntryKind, LedgerEntry
 from cloud.billing.schemas import BillingSettingsRead
 from cloud.errors import Forbidden, Invalid
-from cloud.leasing.contracts.models import Contract, ContractStatus
+from tests.cloud.billing.conftest import active_contract
 from tests.cloud.factories import World
 
 D = Decimal
@@ -21,16 +21,7 @@ D = Decimal
 
 def test_the_daily_job_posts_late_fees_once_a_day(session: Session, world: World) -> None:
     finance = world.actors["finance"]
-    contract = Contract(
-        org_id=world.org.id,
-        code="HT-LF",
-        tenant_id=world.tenants["TA"].id,
-        status=ContractStatus.active,
-        start_date=date(2026, 1, 1),
-        end_date=date(2026, 12, 31),
-    )
-    session.add(contract)
-    session.flush()
+    contract = active_contract(session, world, "TA")
     late_fees.set_policy(
         session=session,
         actor=finance,

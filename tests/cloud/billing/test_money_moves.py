@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 from cloud.billing import adjustments, arrears, late_fees, ledger, runs
 from cloud.billing.models import EntryKind, LedgerEntry, ReminderStage
 from cloud.errors import Conflict, Forbidden, Invalid
-from cloud.leasing.contracts.models import Contract, ContractStatus
-from tests.cloud.billing.conftest import MARCH
+from tests.cloud.billing.conftest import MARCH, active_contract
 from tests.cloud.factories import World
 
 D = Decimal
@@ -183,16 +182,7 @@ def test_ageing_stays_right_with_partial_payments_and_past_dates(
 
 def test_late_fees_simple_on_principal_capped_and_waived(session: Session, world: World) -> None:
     finance = world.actors["finance"]
-    contract = Contract(
-        org_id=world.org.id,
-        code="HT-LF",
-        tenant_id=world.tenants["TA"].id,
-        status=ContractStatus.active,
-        start_date=date(2026, 1, 1),
-        end_date=date(2026, 12, 31),
-    )
-    session.add(contract)
-    session.flush()
+    contract = active_contract(session, world, "TA")
     late_fees.set_policy(
         session=session,
         actor=finance,

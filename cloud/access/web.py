@@ -26,9 +26,10 @@ from cloud.identity.actor import Actor
 from cloud.properties import service as properties_service
 from cloud.web.auth import WebContext, signed_in
 from cloud.web.calls import call as _call
-from cloud.web.formatting import local_time
+from cloud.web.formatting import local_minute
 from cloud.web.i18n import t
 from cloud.web.layout import frame, section
+from cloud.web.widgets import column
 
 
 def _console(
@@ -59,14 +60,6 @@ def _person(*, session: Session, actor: Actor, person_id: int) -> tuple[list[str
 
 def _mine(*, session: Session, actor: Actor) -> list[VisitorRead]:
     return [visitors.read_visitor(v) for v in visitors.list_visitors(session=session, actor=actor)]
-
-
-def _column(name: str, label: str) -> dict[str, Any]:
-    return {"name": name, "label": label, "field": name, "align": "left", "sortable": True}
-
-
-def _when(instant: datetime | None, zone: Any) -> str:
-    return local_time(instant, zone)[:16] if instant else "—"
 
 
 def register(ctx: WebContext) -> None:
@@ -104,9 +97,9 @@ async def _console_page(ctx: WebContext) -> None:
         people_table = (
             ui.table(
                 columns=[
-                    _column("name", t("ac.name")),
-                    _column("phone", t("ac.phone")),
-                    _column("tenant", t("ac.tenant")),
+                    column("name", t("ac.name")),
+                    column("phone", t("ac.phone")),
+                    column("tenant", t("ac.tenant")),
                 ],
                 rows=[
                     {
@@ -126,12 +119,12 @@ async def _console_page(ctx: WebContext) -> None:
     with section(t("ac.visitors")):
         ui.table(
             columns=[
-                _column("code", t("vi.code")),
-                _column("name", t("ac.name")),
-                _column("tenant", t("ac.tenant")),
-                _column("plate", t("vi.plate")),
-                _column("from", t("vi.from")),
-                _column("until", t("vi.until")),
+                column("code", t("vi.code")),
+                column("name", t("ac.name")),
+                column("tenant", t("ac.tenant")),
+                column("plate", t("vi.plate")),
+                column("from", t("vi.from")),
+                column("until", t("vi.until")),
             ],
             rows=[
                 {
@@ -139,8 +132,8 @@ async def _console_page(ctx: WebContext) -> None:
                     "name": v.name,
                     "tenant": v.tenant_code,
                     "plate": v.plate or "—",
-                    "from": _when(v.valid_from, ctx.zone),
-                    "until": _when(v.valid_until, ctx.zone),
+                    "from": local_minute(v.valid_from, ctx.zone),
+                    "until": local_minute(v.valid_until, ctx.zone),
                 }
                 for v in booked
             ],
@@ -149,15 +142,15 @@ async def _console_page(ctx: WebContext) -> None:
     with section(t("ac.door_log")):
         ui.table(
             columns=[
-                _column("ts", t("ac.time")),
-                _column("door", t("ac.door")),
-                _column("event", t("ac.event")),
-                _column("who", t("ac.who")),
+                column("ts", t("ac.time")),
+                column("door", t("ac.door")),
+                column("event", t("ac.event")),
+                column("who", t("ac.who")),
             ],
             rows=[
                 {
                     "id": e.id,
-                    "ts": _when(e.ts, ctx.zone),
+                    "ts": local_minute(e.ts, ctx.zone),
                     "door": e.door,
                     "event": e.event,
                     "who": e.person or e.credential_ref or "—",
@@ -215,7 +208,11 @@ async def _tenant_page(ctx: WebContext) -> None:
             for v in booked:
                 with ui.card().classes("w-full"):
                     ui.label(f"{v.name} · {v.code}").classes("font-medium")
-                    ui.label(f"{_when(v.valid_from, zone)} – {_when(v.valid_until, zone)[11:]}")
+                    since, until = (
+                        local_minute(v.valid_from, zone),
+                        local_minute(v.valid_until, zone),
+                    )
+                    ui.label(f"{since} – {until[11:]}")
                     if v.plate:
                         ui.label(t("vi.plate_pass", plate=v.plate)).classes("text-sm")
 

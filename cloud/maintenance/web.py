@@ -24,6 +24,7 @@ from cloud.web.calls import call
 from cloud.web.formatting import local_time
 from cloud.web.i18n import t
 from cloud.web.layout import frame, section
+from cloud.web.widgets import column
 
 KIND_KEYS = {
     Kind.lift: "eq.kind.lift",
@@ -88,10 +89,6 @@ def _link(*, session: Session, actor: Actor, code: str, work_order_code: str) ->
     return True
 
 
-def _column(name: str, label: str) -> dict[str, Any]:
-    return {"name": name, "label": label, "field": name, "align": "left", "sortable": True}
-
-
 def register(ctx: WebContext) -> None:
     """Add the equipment pages to the console."""
 
@@ -129,11 +126,11 @@ async def _ledger(ctx: WebContext) -> None:
             ui.button(t("eq.new"), icon="add", on_click=lambda: _new_equipment(ctx, view))
         table = ui.table(
             columns=[
-                _column("code", t("eq.code")),
-                _column("name", t("eq.name")),
-                _column("kind", t("eq.kind")),
-                _column("where", t("eq.where")),
-                _column("status", t("eq.status")),
+                column("code", t("eq.code")),
+                column("name", t("eq.name")),
+                column("kind", t("eq.kind")),
+                column("where", t("eq.where")),
+                column("status", t("eq.status")),
             ],
             rows=[
                 {
@@ -169,11 +166,11 @@ def _plan_table(rows: list[PlanRead]) -> None:
 
     ui.table(
         columns=[
-            _column("code", t("pm.code")),
-            _column("title", t("pm.plan")),
-            _column("equipment", t("eq.code")),
-            _column("rule", t("pm.rule")),
-            _column("next", t("pm.next")),
+            column("code", t("pm.code")),
+            column("title", t("pm.plan")),
+            column("equipment", t("eq.code")),
+            column("rule", t("pm.rule")),
+            column("next", t("pm.next")),
         ],
         rows=[
             {

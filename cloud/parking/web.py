@@ -2,7 +2,7 @@
 per day and gate for the last two weeks. Every rule is the service's."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,9 +18,10 @@ from cloud.parking.models import SessionState
 from cloud.parking.schemas import RevenueRow, ReviewSettlement, SessionRead
 from cloud.web.auth import WebContext, signed_in
 from cloud.web.calls import call as _call
-from cloud.web.formatting import cny, local_time
+from cloud.web.formatting import cny, local_minute
 from cloud.web.i18n import t
 from cloud.web.layout import frame, section
+from cloud.web.widgets import column
 
 LIVE_EVERY_S = 5.0
 REVENUE_DAYS = 14
@@ -39,14 +40,6 @@ def _revenue(*, session: Session, actor: Actor) -> tuple[list[str], list[Revenue
     first = today - timedelta(days=REVENUE_DAYS - 1)
     days = [(first + timedelta(days=n)).isoformat() for n in range(REVENUE_DAYS)]
     return days, reports.revenue(session=session, actor=actor, first=first, last=today)
-
-
-def _column(name: str, label: str, *, align: str = "left") -> dict[str, Any]:
-    return {"name": name, "label": label, "field": name, "align": align, "sortable": True}
-
-
-def _when(instant: datetime | None, zone: Any) -> str:
-    return local_time(instant, zone)[:16] if instant else "—"
 
 
 def _kind_label(kind: str) -> str:
@@ -87,11 +80,11 @@ async def _page(ctx: WebContext) -> None:
     with section(t("pk.live")):
         live = ui.table(
             columns=[
-                _column("plate", t("pk.col.plate")),
-                _column("kind", t("pk.col.kind")),
-                _column("gate", t("pk.col.gate")),
-                _column("entered", t("pk.col.entered")),
-                _column("paid", t("pk.col.paid"), align="right"),
+                column("plate", t("pk.col.plate")),
+                column("kind", t("pk.col.kind")),
+                column("gate", t("pk.col.gate")),
+                column("entered", t("pk.col.entered")),
+                column("paid", t("pk.col.paid"), align="right"),
             ],
             rows=[],
             row_key="id",
@@ -103,11 +96,11 @@ async def _page(ctx: WebContext) -> None:
     with section(t("pk.review")):
         queue = ui.table(
             columns=[
-                _column("id", "#"),
-                _column("plate", t("pk.col.plate")),
-                _column("reason", t("pk.col.reason")),
-                _column("entered", t("pk.col.entered")),
-                _column("exited", t("pk.col.exited")),
+                column("id", "#"),
+                column("plate", t("pk.col.plate")),
+                column("reason", t("pk.col.reason")),
+                column("entered", t("pk.col.entered")),
+                column("exited", t("pk.col.exited")),
             ],
             rows=[],
             row_key="id",
@@ -126,7 +119,7 @@ async def _page(ctx: WebContext) -> None:
                 "plate": s.plate,
                 "kind": _kind_label(s.kind),
                 "gate": s.entry_gate or "—",
-                "entered": _when(s.entered_at, ctx.zone),
+                "entered": local_minute(s.entered_at, ctx.zone),
                 "paid": cny(s.paid) + (f" · {t('pk.waived')}" if s.waived_reason else ""),
             }
             for s in parked
@@ -136,8 +129,8 @@ async def _page(ctx: WebContext) -> None:
                 "id": s.id,
                 "plate": s.plate,
                 "reason": _reason(s.review_reason or ""),
-                "entered": _when(s.entered_at, ctx.zone),
-                "exited": _when(s.exited_at, ctx.zone),
+                "entered": local_minute(s.entered_at, ctx.zone),
+                "exited": local_minute(s.exited_at, ctx.zone),
             }
             for s in waiting
         ]

@@ -32,9 +32,10 @@ from cloud.payments.schemas import (
 from cloud.payments.web_seller import seller_form
 from cloud.web.auth import WebContext, as_user, signed_in
 from cloud.web.calls import call as _call
-from cloud.web.formatting import cny, local_time
+from cloud.web.formatting import cny, local_minute, local_time
 from cloud.web.i18n import t
 from cloud.web.layout import frame, section
+from cloud.web.widgets import column
 
 T = TypeVar("T")
 WATCH_EVERY_S = 2.0
@@ -117,10 +118,6 @@ def _line_status(status: LineStatus) -> str:
         LineStatus.confirmed: t("recon.status_confirmed"),
         LineStatus.dismissed: t("recon.status_dismissed"),
     }[status]
-
-
-def _column(name: str, label: str, *, align: str = "left") -> dict[str, Any]:
-    return {"name": name, "label": label, "field": name, "align": align, "sortable": True}
 
 
 def register(ctx: WebContext) -> None:
@@ -337,11 +334,11 @@ async def _online(ctx: WebContext) -> None:
     with section(t("payments.orders")):
         ui.table(
             columns=[
-                _column("no", t("pay.col_no")),
-                _column("tenant", t("pay.col_tenant")),
-                _column("amount", t("pay.col_amount"), align="right"),
-                _column("status", t("pay.col_status")),
-                _column("paid_at", t("pay.col_paid_at")),
+                column("no", t("pay.col_no")),
+                column("tenant", t("pay.col_tenant")),
+                column("amount", t("pay.col_amount"), align="right"),
+                column("status", t("pay.col_status")),
+                column("paid_at", t("pay.col_paid_at")),
             ],
             rows=[
                 {
@@ -349,7 +346,7 @@ async def _online(ctx: WebContext) -> None:
                     "tenant": o.tenant_name,
                     "amount": cny(o.amount),
                     "status": _status(o.status),
-                    "paid_at": local_time(o.paid_at, ctx.zone)[:16] if o.paid_at else "—",
+                    "paid_at": local_minute(o.paid_at, ctx.zone),
                 }
                 for o in orders
             ],
@@ -359,11 +356,11 @@ async def _online(ctx: WebContext) -> None:
     with section(t("payments.notifications")):
         ui.table(
             columns=[
-                _column("received", t("pay.col_received")),
-                _column("txn", t("pay.col_txn")),
-                _column("state", t("pay.col_trade_state")),
-                _column("outcome", t("pay.col_outcome")),
-                _column("reason", t("pay.col_reason")),
+                column("received", t("pay.col_received")),
+                column("txn", t("pay.col_txn")),
+                column("state", t("pay.col_trade_state")),
+                column("outcome", t("pay.col_outcome")),
+                column("reason", t("pay.col_reason")),
             ],
             rows=[
                 {

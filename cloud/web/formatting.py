@@ -60,3 +60,8 @@ METER_METRICS: Final[tuple[MetricDisplay, ...]] = (
 def local_time(instant: datetime, zone: tzinfo) -> str:
     """An instant in the org's time zone, to the second: `2026-03-05 14:02:07`."""
     return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def local_minute(instant: datetime | None, zone: tzinfo) -> str:
+    """An instant in the org's time zone, to the minute, or a dash when there is none."""
+    return local_time(instant, zone)[:16] if instant else "—"

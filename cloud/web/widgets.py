@@ -18,7 +18,7 @@ from cloud.web.live import POWER_WINDOW
 MAX_POWER_POINTS: Final = 1_000  # a 1-second poll over the window, with room to spare
 
 
-def _column(name: str, label: str, *, align: str = "left") -> dict[str, Any]:
+def column(name: str, label: str, *, align: str = "left") -> dict[str, Any]:
     return {"name": name, "label": label, "field": name, "align": align, "sortable": True}
 
 
@@ -54,9 +54,9 @@ class MeterTable:
 
     def __init__(self, zone: ZoneInfo) -> None:
         self._zone = zone
-        columns = [_column("meter", t("meter.code")), _column("unit", t("meter.unit"))]
-        columns += [_column(d.metric, t(d.label_key), align="right") for d in METER_METRICS]
-        columns.append(_column("ts", t("meter.ts")))
+        columns = [column("meter", t("meter.code")), column("unit", t("meter.unit"))]
+        columns += [column(d.metric, t(d.label_key), align="right") for d in METER_METRICS]
+        columns.append(column("ts", t("meter.ts")))
         self.table = ui.table(columns=columns, rows=[], row_key="meter").classes("w-full tabular")
         self.table.props(f'flat dense no-data-label="{t("meter.none")}"')
 
@@ -70,12 +70,12 @@ class ChargeTable:
 
     def __init__(self) -> None:
         columns = [
-            _column("lease", t("charge.lease")),
-            _column("tenant", t("charge.tenant")),
-            _column("unit", t("charge.unit")),
-            _column("kwh", t("charge.kwh"), align="right"),
-            _column("tariff", t("charge.tariff"), align="right"),
-            _column("amount", t("charge.amount"), align="right"),
+            column("lease", t("charge.lease")),
+            column("tenant", t("charge.tenant")),
+            column("unit", t("charge.unit")),
+            column("kwh", t("charge.kwh"), align="right"),
+            column("tariff", t("charge.tariff"), align="right"),
+            column("amount", t("charge.amount"), align="right"),
         ]
         self.table = ui.table(columns=columns, rows=[], row_key="lease").classes("w-full tabular")
         self.table.props(f'flat dense no-data-label="{t("charge.none")}"')

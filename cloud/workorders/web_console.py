@@ -11,8 +11,10 @@ from cloud.identity import service as identity_service
 from cloud.identity.actor import Actor
 from cloud.web.auth import WebContext
 from cloud.web.calls import call as call_service
+from cloud.web.formatting import local_minute
 from cloud.web.i18n import t
 from cloud.web.layout import section
+from cloud.web.widgets import column
 from cloud.workorders import reports, service
 from cloud.workorders.models import Priority, State
 from cloud.workorders.schemas import CategoryRead, SlaFigures, WorkOrderCreate
@@ -20,12 +22,10 @@ from cloud.workorders.web_parts import (
     PRIORITY_KEYS,
     STATE_KEYS,
     chosen,
-    column,
     due,
     load_categories,
     load_orders,
     parsed,
-    when,
     where_of,
 )
 
@@ -86,7 +86,7 @@ async def order_list(ctx: WebContext) -> None:
                 "state": t(STATE_KEYS[o.state]),
                 "where": where_of(o),
                 "assignee": o.assignee_name or "—",
-                "reported": when(o.reported_at, ctx.zone),
+                "reported": local_minute(o.reported_at, ctx.zone),
                 "response_due": due(o.response_due_at, o.responded_at, now, ctx.zone),
                 "resolution_due": due(o.resolution_due_at, o.resolved_at, now, ctx.zone),
             }

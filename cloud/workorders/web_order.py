@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from cloud.identity.actor import Actor
 from cloud.web.auth import WebContext
 from cloud.web.calls import call as call_service
-from cloud.web.formatting import cny
+from cloud.web.formatting import cny, local_minute
 from cloud.web.i18n import t
 from cloud.web.layout import section
 from cloud.workorders import attachments, handling, service
@@ -34,7 +34,6 @@ from cloud.workorders.web_parts import (
     due,
     parsed,
     state_chip,
-    when,
     where_of,
 )
 
@@ -102,14 +101,14 @@ def _summary(order: WorkOrderDetail, ctx: WebContext) -> None:
             (t("wo.col.where"), where_of(order)),
             (t("wo.tenant"), order.tenant_name or "—"),
             (t("wo.col.assignee"), order.assignee_name or "—"),
-            (t("wo.reported_at"), when(order.reported_at, ctx.zone)),
+            (t("wo.reported_at"), local_minute(order.reported_at, ctx.zone)),
             (t("wo.response_due"), due(order.response_due_at, order.responded_at, now, ctx.zone)),
-            (t("wo.responded_at"), when(order.responded_at, ctx.zone)),
+            (t("wo.responded_at"), local_minute(order.responded_at, ctx.zone)),
             (
                 t("wo.resolution_due"),
                 due(order.resolution_due_at, order.resolved_at, now, ctx.zone),
             ),
-            (t("wo.resolved_at"), when(order.resolved_at, ctx.zone)),
+            (t("wo.resolved_at"), local_minute(order.resolved_at, ctx.zone)),
         ]
         if order.alarm_key:
             facts.append((t("wo.alarm"), f"{order.alarm_key} ×{order.alarm_count}"))
@@ -277,5 +276,5 @@ def _history(order: WorkOrderDetail, ctx: WebContext) -> None:
             ui.timeline_entry(
                 event.note if event.to_state else "",
                 title=heading,
-                subtitle=f"{when(event.at, ctx.zone)} · {event.actor or t('wo.system')}",
+                subtitle=f"{local_minute(event.at, ctx.zone)} · {event.actor or t('wo.system')}",
             )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from cloud.errors import Invalid, ParkopsError
 from cloud.identity.actor import Actor
-from cloud.web.formatting import local_time
+from cloud.web.formatting import local_minute
 from cloud.web.i18n import t
 from cloud.workorders import service
 from cloud.workorders.models import Priority, Source, State
@@ -73,16 +73,8 @@ def state_chip(state: State) -> None:
     ui.badge(t(STATE_KEYS[state]), color=STATE_COLOURS[state]).classes("text-sm")
 
 
-def when(instant: datetime | None, zone: Any) -> str:
-    return local_time(instant, zone)[:16] if instant else "—"
-
-
 def where_of(order: WorkOrderRead) -> str:
     return " · ".join(part for part in (order.unit_code, order.location) if part) or "—"
-
-
-def column(name: str, label: str, *, align: str = "left") -> dict[str, Any]:
-    return {"name": name, "label": label, "field": name, "align": align, "sortable": True}
 
 
 def chosen(category: str | None) -> str:
@@ -104,4 +96,4 @@ def parsed(build: Callable[[], T]) -> T | None:
 
 def due(due: datetime, stopped: datetime | None, now: datetime, zone: Any) -> str:
     late = (stopped or now) > due
-    return when(due, zone) + (f" ⚠ {t('wo.overdue')}" if late else "")
+    return local_minute(due, zone) + (f" ⚠ {t('wo.overdue')}" if late else "")

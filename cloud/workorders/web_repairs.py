@@ -10,6 +10,7 @@ from cloud.identity.actor import Actor
 from cloud.properties import service as properties_service
 from cloud.web.auth import WebContext
 from cloud.web.calls import call as call_service
+from cloud.web.formatting import local_minute
 from cloud.web.i18n import t
 from cloud.workorders import attachments, service
 from cloud.workorders.models import State
@@ -20,7 +21,6 @@ from cloud.workorders.web_parts import (
     load_orders,
     parsed,
     state_chip,
-    when,
     where_of,
 )
 
@@ -102,7 +102,9 @@ def _repair_card(ctx: WebContext, order: WorkOrderRead, refresh: Callable[[], An
             ui.space()
             state_chip(order.state)
         ui.label(f"{order.code} · {where_of(order)}").classes("text-xs text-grey-7")
-        ui.label(f"{t('wo.reported_at')}: {when(order.reported_at, ctx.zone)}").classes("text-sm")
+        ui.label(f"{t('wo.reported_at')}: {local_minute(order.reported_at, ctx.zone)}").classes(
+            "text-sm"
+        )
         if order.assignee_name:
             ui.label(t("repair.assignee", name=order.assignee_name)).classes("text-sm")
         if order.rating is not None:

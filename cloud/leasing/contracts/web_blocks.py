@@ -18,6 +18,7 @@ from cloud.leasing.terms_schemas import ContractTerms, FeeItem, PeriodicEscalati
 from cloud.web.formatting import cny, local_time
 from cloud.web.i18n import t
 from cloud.web.layout import section
+from cloud.web.widgets import column
 
 
 def status_label(status: str) -> str:
@@ -68,10 +69,6 @@ def shown_version(contract: ContractRead) -> VersionRead:
     """The version being worked on if there is one, else the version in force."""
     number = contract.open_version or contract.current_version
     return next(v for v in contract.versions if v.number == number)
-
-
-def column(name: str, label: str, *, align: str = "left") -> dict[str, Any]:
-    return {"name": name, "label": label, "field": name, "align": align, "sortable": True}
 
 
 def table(columns: list[dict[str, Any]], rows: list[dict[str, Any]], empty: str) -> ui.table:

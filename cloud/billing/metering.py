@@ -101,9 +101,12 @@ class Break:
     continues the old one's count once `offset` is added."""
 
     at: datetime
-    offset: Decimal
     final_value: Decimal
     initial_value: Decimal
+
+    @property
+    def offset(self) -> Decimal:
+        return self.final_value - self.initial_value
 
 
 def breaks(session: Session, meter_ids: Sequence[int], end_at: datetime) -> dict[int, list[Break]]:
@@ -117,9 +120,7 @@ def breaks(session: Session, meter_ids: Sequence[int], end_at: datetime) -> dict
             .order_by(MeterExchange.at)
         )
         for row in rows:
-            found[row.meter_id].append(
-                Break(row.at, row.offset, row.final_value, row.initial_value)
-            )
+            found[row.meter_id].append(Break(row.at, row.final_value, row.initial_value))
     return found
 
 

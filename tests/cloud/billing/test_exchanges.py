@@ -101,7 +101,7 @@ def test_time_of_use_reads_one_unbroken_count() -> None:
         metering.Point(utc(2026, 3, 10, 2), D("0.5")),
         metering.Point(utc(2026, 3, 10, 3), D("1.5")),
     ]
-    broken = [metering.Break(at, D("508.2"), D("508.2"), D("0"))]
+    broken = [metering.Break(at, D("508.2"), D("0"))]
     continued = metering.continued(points, broken)
     assert [p.value for p in continued] == [D("508.0"), D("508.7"), D("509.7")]
     rise, between = metering.register_rise(points[0], points[-1], broken)
